@@ -1,0 +1,1682 @@
+
+/*
+ * ngx_http_precancel_module: nginx makes the signed Chargebee Retention
+ * precancel call for the browser and answers it with a redirect to the
+ * session page, so the private key never leaves nginx's configuration.
+ *
+ * The flow is a content handler that waits on an in-memory subrequest to
+ * an internal location holding the user's proxy_pass.  The pieces that
+ * know nothing of requests live apart: the JSON body writer and reply
+ * reader (ngx_http_precancel_json.c), the signer (ngx_http_precancel_hmac.c)
+ * and the redirect URL check (ngx_http_precancel_url.c).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+
+#include "ngx_http_precancel_hmac.h"
+#include "ngx_http_precancel_json.h"
+#include "ngx_http_precancel_url.h"
+
+
+#define NGX_HTTP_PRECANCEL_KEY_MAX         4096
+#define NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH  8
+#define NGX_HTTP_PRECANCEL_MESSAGE_MAX     256
+#define NGX_HTTP_PRECANCEL_TIMESTAMP_LEN   (sizeof("1970-01-01T00:00:00Z") - 1)
+
+
+/* what happened to a request, for $precancel_status */
+typedef enum {
+    NGX_HTTP_PRECANCEL_PENDING = 0,
+    NGX_HTTP_PRECANCEL_REDIRECTED,
+    NGX_HTTP_PRECANCEL_BAD_FIELD,
+    NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
+    NGX_HTTP_PRECANCEL_UPSTREAM_TIMEOUT,
+    NGX_HTTP_PRECANCEL_UPSTREAM_STATUS,
+    NGX_HTTP_PRECANCEL_REJECTED,
+    NGX_HTTP_PRECANCEL_BAD_REPLY,
+    NGX_HTTP_PRECANCEL_BAD_URL,
+    NGX_HTTP_PRECANCEL_INTERNAL
+} ngx_http_precancel_status_e;
+
+
+typedef struct {
+    ngx_str_t                        file;
+    ngx_http_precancel_hmac_t       *hmac;
+} ngx_http_precancel_key_t;
+
+
+typedef struct {
+    ngx_str_t                        path;
+    ngx_array_t                     *names;      /* ngx_str_t */
+    ngx_http_complex_value_t         value;
+    ngx_uint_t                       node;       /* its leaf in the tree */
+} ngx_http_precancel_field_t;
+
+
+typedef struct {
+    ngx_str_t                        uri;
+    ngx_str_t                        app_id;
+    ngx_str_t                        public_key;
+    ngx_http_precancel_key_t        *key;
+    ngx_array_t                     *fields;     /* of the field_t */
+    ngx_http_complex_value_t        *fallback;
+    ngx_regex_t                     *redirect_allow;
+
+    /* the body template, made at merge for locations with precancel_pass */
+    ngx_http_precancel_json_node_t  *nodes;
+    ngx_uint_t                       nnodes;
+    ngx_uint_t                       timestamp_node;
+
+    /* where precancel_pass stands, for errors found at merge */
+    ngx_str_t                        pass_file;
+    ngx_uint_t                       pass_line;
+} ngx_http_precancel_loc_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                       status;     /* status_e */
+    ngx_str_t                        error;
+    ngx_str_t                        url;
+
+    unsigned                         done:1;
+    ngx_int_t                        sub_rc;
+    ngx_uint_t                       sub_status;
+    off_t                            sub_length;
+    ngx_str_t                        sub_encoding;
+    ngx_buf_t                       *reply;
+} ngx_http_precancel_ctx_t;
+
+
+/* a node of the trie the body template is made from */
+typedef struct {
+    ngx_str_t                        key;
+    ngx_uint_t                       first;
+    ngx_uint_t                       last;
+    ngx_uint_t                       next;
+    ngx_uint_t                       pos;
+} ngx_http_precancel_trie_t;
+
+
+typedef struct {
+    ngx_str_t                        name;
+    ngx_str_t                        lowcase;
+    ngx_uint_t                       hash;
+} ngx_http_precancel_header_t;
+
+
+static ngx_int_t ngx_http_precancel_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_precancel_start(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
+static ngx_int_t ngx_http_precancel_build_body(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_precancel_set_headers(ngx_http_request_t *sr,
+    ngx_str_t *body, ngx_str_t *signature, ngx_str_t *public_key);
+static ngx_int_t ngx_http_precancel_done(ngx_http_request_t *r, void *data,
+    ngx_int_t rc);
+static void ngx_http_precancel_wake(ngx_http_request_t *r);
+static void ngx_http_precancel_read_reply(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
+static ngx_int_t ngx_http_precancel_answer(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx);
+static ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, const char *fmt, ...);
+static ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool,
+    ngx_str_t *dst, const u_char *src, size_t len);
+static ngx_int_t ngx_http_precancel_no_store(ngx_http_request_t *r);
+
+static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_precancel_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_precancel_init(ngx_conf_t *cf);
+static void *ngx_http_precancel_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_precancel_build_tree(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *plcf);
+static char *ngx_http_precancel_pass(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_precancel_string(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_precancel_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_precancel_read_key(ngx_conf_t *cf, ngx_str_t *name,
+    u_char *buf, size_t *len);
+static void ngx_http_precancel_cleanup_key(void *data);
+static char *ngx_http_precancel_field(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_precancel_redirect_allow(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+
+static ngx_command_t  ngx_http_precancel_commands[] = {
+
+    { ngx_string("precancel_pass"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_app_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_string,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, app_id),
+      NULL },
+
+    { ngx_string("precancel_public_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_string,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, public_key),
+      NULL },
+
+    { ngx_string("precancel_private_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_field"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_precancel_field,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_fallback"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, fallback),
+      NULL },
+
+    { ngx_string("precancel_redirect_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_redirect_allow,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_precancel_module_ctx = {
+    ngx_http_precancel_add_variables,      /* preconfiguration */
+    ngx_http_precancel_init,               /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_precancel_create_loc_conf,    /* create location configuration */
+    ngx_http_precancel_merge_loc_conf      /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_precancel_module = {
+    NGX_MODULE_V1,
+    &ngx_http_precancel_module_ctx,        /* module context */
+    ngx_http_precancel_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_precancel_vars[] = {
+
+    { ngx_string("precancel_status"), NULL,
+      ngx_http_precancel_status_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("precancel_error"), NULL,
+      ngx_http_precancel_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_precancel_status_names[] = {
+    ngx_null_string,
+    ngx_string("redirected"),
+    ngx_string("bad_field"),
+    ngx_string("upstream_failed"),
+    ngx_string("upstream_timeout"),
+    ngx_string("upstream_status"),
+    ngx_string("rejected"),
+    ngx_string("bad_reply"),
+    ngx_string("bad_url"),
+    ngx_string("internal")
+};
+
+
+/* the only headers the provider gets; hashes are filled in at init */
+static ngx_http_precancel_header_t  ngx_http_precancel_headers[] = {
+    { ngx_string("Content-Type"), ngx_string("content-type"), 0 },
+    { ngx_string("Signature"), ngx_string("signature"), 0 },
+    { ngx_string("Signature-Public-Key"), ngx_string("signature-public-key"),
+      0 }
+};
+
+
+static ngx_str_t  ngx_http_precancel_post = ngx_string("POST");
+static ngx_str_t  ngx_http_precancel_json_type =
+    ngx_string("application/json");
+
+
+static ngx_int_t
+ngx_http_precancel_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    ngx_table_elt_t                *h;
+    ngx_http_precancel_ctx_t       *ctx;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "precancel handler");
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_POST))) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        ngx_str_set(&h->value, "GET, POST");
+
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    /* the browser's body is never forwarded: nginx writes the one sent */
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_precancel_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_precancel_module);
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+
+    if (ngx_http_precancel_start(r, plcf, ctx) != NGX_OK) {
+        return ngx_http_precancel_answer(r, ctx);
+    }
+
+    /* the content phase left an empty handler; wake up when it is done */
+
+    r->write_event_handler = ngx_http_precancel_wake;
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_start(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx)
+{
+    const char                  *failed;
+    ngx_buf_t                   *b;
+    ngx_str_t                    body, signature;
+    ngx_chain_t                 *cl;
+    ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
+    ngx_http_post_subrequest_t  *ps;
+
+    ngx_str_null(&body);
+
+    if (ngx_http_precancel_build_body(r, plcf, ctx, &body) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    signature.len = ngx_http_precancel_hmac_hex_len(plcf->key->hmac);
+    signature.data = ngx_pnalloc(r->pool, signature.len);
+    if (signature.data == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    if (ngx_http_precancel_hmac_hex(plcf->key->hmac, body.data, body.len,
+                                    signature.data, &failed)
+        != 0)
+    {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "%s failed", failed);
+    }
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    ps->handler = ngx_http_precancel_done;
+    ps->data = ctx;
+
+    if (ngx_http_subrequest(r, &plcf->uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "subrequest to \"%V\" failed",
+                                       &plcf->uri);
+    }
+
+    b->start = body.data;
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
+    rb->buf = b;
+
+    sr->method = NGX_HTTP_POST;
+    sr->method_name = ngx_http_precancel_post;
+    sr->request_body = rb;
+    sr->header_only = 0;
+
+    if (ngx_http_precancel_set_headers(sr, &body, &signature,
+                                       &plcf->public_key)
+        != NGX_OK)
+    {
+        /* the subrequest is posted already: it fails with no headers */
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "precancel subrequest \"%V\", body length %uz",
+                   &plcf->uri, body.len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_build_body(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    u_char                          *p, *timestamp;
+    size_t                           len;
+    ngx_tm_t                         tm;
+    ngx_str_t                        value;
+    ngx_uint_t                       i;
+    ngx_http_precancel_field_t      *field;
+    ngx_http_precancel_json_node_t  *nodes, *node;
+
+    nodes = ngx_palloc(r->pool,
+                       plcf->nnodes * sizeof(ngx_http_precancel_json_node_t)
+                       + NGX_HTTP_PRECANCEL_TIMESTAMP_LEN);
+    if (nodes == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    /* a copy of the template; children pointers are rebased into it */
+
+    ngx_memcpy(nodes, plcf->nodes,
+               plcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
+
+    for (i = 0; i < plcf->nnodes; i++) {
+        if (nodes[i].children) {
+            nodes[i].children = nodes + (nodes[i].children - plcf->nodes);
+        }
+    }
+
+    field = plcf->fields ? plcf->fields->elts : NULL;
+
+    for (i = 0; plcf->fields && i < plcf->fields->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &field[i].value, &value) != NGX_OK) {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "field \"%V\" could not be "
+                                           "evaluated", &field[i].path);
+        }
+
+        if (!ngx_http_precancel_utf8_valid(value.data, value.len)) {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_BAD_FIELD,
+                                           "field \"%V\" is not valid UTF-8",
+                                           &field[i].path);
+        }
+
+        node = &nodes[field[i].node];
+        node->value = value.data;
+        node->value_len = value.len;
+    }
+
+    timestamp = (u_char *) (nodes + plcf->nnodes);
+
+    ngx_gmtime(ngx_time(), &tm);
+
+    (void) ngx_sprintf(timestamp, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+
+    nodes[plcf->timestamp_node].value = timestamp;
+    nodes[plcf->timestamp_node].value_len = NGX_HTTP_PRECANCEL_TIMESTAMP_LEN;
+
+    len = ngx_http_precancel_json_len(nodes);
+
+    body->data = ngx_pnalloc(r->pool, len);
+    if (body->data == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    p = ngx_http_precancel_json_write(body->data, nodes);
+
+    if ((size_t) (p - body->data) != len) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "body length mismatch %uz != %uz",
+                                       (size_t) (p - body->data), len);
+    }
+
+    body->len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The subrequest gets headers of its own instead of a copy of the
+ * browser's: no Cookie, no Authorization, nothing the customer sent.
+ */
+
+static ngx_int_t
+ngx_http_precancel_set_headers(ngx_http_request_t *sr, ngx_str_t *body,
+    ngx_str_t *signature, ngx_str_t *public_key)
+{
+    ngx_str_t                     server, *values[3];
+    ngx_uint_t                    i;
+    ngx_table_elt_t              *h;
+    ngx_http_precancel_header_t  *hd;
+
+    server = sr->headers_in.server;
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+
+    sr->headers_in.server = server;
+    sr->headers_in.content_length_n = body->len;
+
+    if (ngx_list_init(&sr->headers_in.headers, sr->pool, 4,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    values[0] = &ngx_http_precancel_json_type;
+    values[1] = signature;
+    values[2] = public_key;
+
+    hd = ngx_http_precancel_headers;
+
+    for (i = 0; i < 3; i++) {
+        h = ngx_list_push(&sr->headers_in.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->key = hd[i].name;
+        h->lowcase_key = hd[i].lowcase.data;
+        h->hash = hd[i].hash;
+        h->value = *values[i];
+
+        if (i == 0) {
+            sr->headers_in.content_type = h;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
+{
+    ngx_http_precancel_ctx_t  *ctx = data;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "precancel subrequest done rc:%i status:%ui done:%ui",
+                   rc, r->headers_out.status, (ngx_uint_t) ctx->done);
+
+    if (r->connection->error
+        || rc == NGX_HTTP_REQUEST_TIME_OUT
+        || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
+    {
+        /* the browser is gone: nobody is left to answer */
+        return rc;
+    }
+
+    if (!ctx->done) {
+        ctx->done = 1;
+        ctx->sub_rc = rc;
+        ctx->sub_status = r->headers_out.status;
+        ctx->sub_length = r->headers_out.content_length_n;
+        ctx->reply = r->out ? r->out->buf : NULL;
+
+        if (r->headers_out.content_encoding) {
+            ctx->sub_encoding = r->headers_out.content_encoding->value;
+        }
+    }
+
+    /*
+     * An error would make nginx terminate the main request (no answer at
+     * all) or write an error page into the reply buffer; the parent gives
+     * the defined answer instead.
+     */
+
+    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return NGX_OK;
+    }
+
+    return rc;
+}
+
+
+static void
+ngx_http_precancel_wake(ngx_http_request_t *r)
+{
+    ngx_http_precancel_ctx_t       *ctx;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "precancel wake, done:%ui",
+                   ctx ? (ngx_uint_t) ctx->done : 0);
+
+    if (ctx == NULL || !ctx->done) {
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+
+    ngx_http_precancel_read_reply(r, plcf, ctx);
+
+    ngx_http_finalize_request(r, ngx_http_precancel_answer(r, ctx));
+}
+
+
+static void
+ngx_http_precancel_read_reply(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx)
+{
+    u_char                          *scratch;
+    size_t                           len, err_off;
+    ngx_str_t                        message, url;
+    ngx_int_t                        n;
+    const char                      *err;
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_precancel_json_want_t   wants[3];
+
+    enum { WANT_VALID = 0, WANT_MESSAGE, WANT_URL };
+
+    if (ctx->sub_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+        (void) ngx_http_precancel_fail(r, ctx,
+                                       NGX_HTTP_PRECANCEL_UPSTREAM_TIMEOUT,
+                                       "provider timed out");
+        return;
+    }
+
+    if (ctx->sub_rc == NGX_ERROR) {
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+        if (ctx->sub_length > (off_t) clcf->subrequest_output_buffer_size
+            || (ctx->reply && ctx->reply->last == ctx->reply->end))
+        {
+            (void) ngx_http_precancel_fail(r, ctx,
+                                    NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                    "provider reply is larger than "
+                                    "subrequest_output_buffer_size (%uz)",
+                                    clcf->subrequest_output_buffer_size);
+            return;
+        }
+
+        (void) ngx_http_precancel_fail(r, ctx,
+                                       NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
+                                       "provider connection failed while "
+                                       "reading the reply");
+        return;
+    }
+
+    if (ctx->sub_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        (void) ngx_http_precancel_fail(r, ctx,
+                                       NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
+                                       "provider request to \"%V\" failed "
+                                       "with %i", &plcf->uri, ctx->sub_rc);
+        return;
+    }
+
+    if (ctx->sub_encoding.len
+        && !(ctx->sub_encoding.len == 8
+             && ngx_strncasecmp(ctx->sub_encoding.data,
+                                (u_char *) "identity", 8) == 0))
+    {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply has Content-Encoding "
+                                       "\"%V\"", &ctx->sub_encoding);
+        return;
+    }
+
+    len = ctx->reply ? (size_t) (ctx->reply->last - ctx->reply->pos) : 0;
+
+    wants[WANT_VALID].path = "valid";
+    wants[WANT_MESSAGE].path = "message";
+    wants[WANT_URL].path = "url";
+
+    err = "empty reply";
+    err_off = 0;
+
+    if (len) {
+        scratch = ngx_pnalloc(r->pool, len);
+        if (scratch == NULL) {
+            (void) ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+            return;
+        }
+
+        err = ngx_http_precancel_json_lookup(ctx->reply->pos, len, wants, 3,
+                                             scratch, &err_off);
+    }
+
+    ngx_str_null(&message);
+
+    if (err == NULL
+        && wants[WANT_MESSAGE].type == NGX_HTTP_PRECANCEL_JSON_STRING)
+    {
+        if (ngx_http_precancel_quote_message(r->pool, &message,
+                                             wants[WANT_MESSAGE].str,
+                                             wants[WANT_MESSAGE].len)
+            != NGX_OK)
+        {
+            (void) ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+            return;
+        }
+    }
+
+    if (ctx->sub_status < NGX_HTTP_OK
+        || ctx->sub_status >= NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        if (err == NULL
+            && wants[WANT_VALID].type == NGX_HTTP_PRECANCEL_JSON_FALSE)
+        {
+            n = NGX_HTTP_PRECANCEL_REJECTED;
+
+        } else {
+            n = NGX_HTTP_PRECANCEL_UPSTREAM_STATUS;
+        }
+
+        (void) ngx_http_precancel_fail(r, ctx, n,
+                                       "provider answered %ui%s%V",
+                                       ctx->sub_status,
+                                       message.len ? ": " : "", &message);
+        return;
+    }
+
+    if (err) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply is not valid JSON: "
+                                       "%s at byte %uz", err, err_off);
+        return;
+    }
+
+    if (wants[WANT_VALID].type == NGX_HTTP_PRECANCEL_JSON_FALSE) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_REJECTED,
+                                       "provider answered %ui with "
+                                       "\"valid\": false%s%V",
+                                       ctx->sub_status,
+                                       message.len ? ": " : "", &message);
+        return;
+    }
+
+    if (wants[WANT_VALID].type != NGX_HTTP_PRECANCEL_JSON_TRUE) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply has no boolean "
+                                       "\"valid\"");
+        return;
+    }
+
+    /* the provider's clients have used both "url" and "message" */
+
+    if (wants[WANT_URL].type != NGX_HTTP_PRECANCEL_JSON_ABSENT) {
+        n = WANT_URL;
+
+    } else {
+        n = WANT_MESSAGE;
+    }
+
+    if (wants[n].type != NGX_HTTP_PRECANCEL_JSON_STRING) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply has no session URL "
+                                       "string in \"%s\"", wants[n].path);
+        return;
+    }
+
+    url.data = (u_char *) wants[n].str;
+    url.len = wants[n].len;
+
+    err = ngx_http_precancel_url_check(url.data, url.len);
+
+    if (err) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_URL,
+                                       "session URL rejected: %s", err);
+        return;
+    }
+
+    if (plcf->redirect_allow) {
+        n = ngx_regex_exec(plcf->redirect_allow, &url, NULL, 0);
+
+        if (n == NGX_REGEX_NO_MATCHED) {
+            (void) ngx_http_precancel_fail(r, ctx,
+                                        NGX_HTTP_PRECANCEL_BAD_URL,
+                                        "session URL \"%V\" does not match "
+                                        "precancel_redirect_allow", &url);
+            return;
+        }
+
+        if (n < 0) {
+            (void) ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           ngx_regex_exec_n " failed: %i",
+                                           n);
+            return;
+        }
+    }
+
+    ctx->status = NGX_HTTP_PRECANCEL_REDIRECTED;
+    ctx->url = url;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_answer(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx)
+{
+    ngx_str_t                       target;
+    ngx_http_complex_value_t        cv;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    if (ctx->status == NGX_HTTP_PRECANCEL_REDIRECTED) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "precancel redirect to \"%V\"", &ctx->url);
+
+        if (ngx_http_precancel_no_store(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
+        cv.value = ctx->url;
+
+        return ngx_http_send_response(r, NGX_HTTP_MOVED_TEMPORARILY, NULL,
+                                      &cv);
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+
+    ngx_str_null(&target);
+
+    if (plcf->fallback
+        && ngx_http_complex_value(r, plcf->fallback, &target) != NGX_OK)
+    {
+        ngx_str_null(&target);
+    }
+
+    if (target.len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "precancel failed: %V, answering 502 "
+                      "(no precancel_fallback)", &ctx->error);
+
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "precancel failed: %V, redirecting to fallback \"%V\"",
+                  &ctx->error, &target);
+
+    if (ngx_http_precancel_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
+    cv.value = target;
+
+    return ngx_http_send_response(r, NGX_HTTP_MOVED_TEMPORARILY, NULL, &cv);
+}
+
+
+/* records why the precancel could not be made; always returns NGX_ERROR */
+
+static ngx_int_t
+ngx_http_precancel_fail(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t status, const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+    u_char    buf[NGX_MAX_ERROR_STR];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    ctx->status = status;
+    ctx->error.len = p - buf;
+    ctx->error.data = ngx_pnalloc(r->pool, ctx->error.len);
+
+    if (ctx->error.data == NULL) {
+        ngx_str_set(&ctx->error, "out of memory");
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->error.data, buf, ctx->error.len);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * The provider's message goes to the error log and $precancel_error:
+ * it is quoted, cut to a sane length, and control characters, which could
+ * forge a log line, are replaced.
+ */
+
+static ngx_int_t
+ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
+    const u_char *src, size_t len)
+{
+    u_char  *p;
+    size_t   i;
+
+    if (len > NGX_HTTP_PRECANCEL_MESSAGE_MAX) {
+        len = NGX_HTTP_PRECANCEL_MESSAGE_MAX;
+
+        /* do not cut a UTF-8 sequence in two */
+        while (len && (src[len] & 0xc0) == 0x80) {
+            len--;
+        }
+    }
+
+    p = ngx_pnalloc(pool, len + 2);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    dst->len = len + 2;
+
+    *p++ = '"';
+
+    for (i = 0; i < len; i++) {
+        *p++ = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+    }
+
+    *p = '"';
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_no_store(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_precancel_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_precancel_module);
+
+    if (ctx == NULL || ctx->status == NGX_HTTP_PRECANCEL_PENDING) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ngx_http_precancel_status_names[ctx->status].len;
+    v->data = ngx_http_precancel_status_names[ctx->status].data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_precancel_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_precancel_module);
+
+    if (ctx == NULL || ctx->error.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->error.len;
+    v->data = ctx->error.data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_precancel_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_init(ngx_conf_t *cf)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < 3; i++) {
+        ngx_http_precancel_headers[i].hash =
+            ngx_hash_key(ngx_http_precancel_headers[i].lowcase.data,
+                         ngx_http_precancel_headers[i].lowcase.len);
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_precancel_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->uri = { 0, NULL };
+     *     conf->app_id = { 0, NULL };
+     *     conf->public_key = { 0, NULL };
+     *     conf->nodes = NULL;
+     *     conf->nnodes = 0;
+     *     conf->timestamp_node = 0;
+     *     conf->pass_file = { 0, NULL };
+     *     conf->pass_line = 0;
+     */
+
+    conf->key = NGX_CONF_UNSET_PTR;
+    conf->fields = NGX_CONF_UNSET_PTR;
+    conf->fallback = NGX_CONF_UNSET_PTR;
+    conf->redirect_allow = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_precancel_loc_conf_t *prev = parent;
+    ngx_http_precancel_loc_conf_t *conf = child;
+
+    const char  *missing;
+
+    ngx_conf_merge_str_value(conf->app_id, prev->app_id, "");
+    ngx_conf_merge_str_value(conf->public_key, prev->public_key, "");
+    ngx_conf_merge_ptr_value(conf->key, prev->key, NULL);
+    ngx_conf_merge_ptr_value(conf->fields, prev->fields, NULL);
+    ngx_conf_merge_ptr_value(conf->fallback, prev->fallback, NULL);
+    ngx_conf_merge_ptr_value(conf->redirect_allow, prev->redirect_allow,
+                             NULL);
+
+    if (conf->uri.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->app_id.len == 0) {
+        missing = "precancel_app_id";
+
+    } else if (conf->public_key.len == 0) {
+        missing = "precancel_public_key";
+
+    } else if (conf->key == NULL) {
+        missing = "precancel_private_key_file";
+
+    } else {
+        return ngx_http_precancel_build_tree(cf, conf);
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"precancel_pass\" requires \"%s\" in %V:%ui",
+                  missing, &conf->pass_file, conf->pass_line);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * Lays the body out once per location: the root's children are app_id,
+ * the fields (paths sharing a prefix share one object) and timestamp,
+ * in that order.  A linked trie is made first; it is then laid out
+ * breadth first, so that the children of every object are one run of the
+ * array, as the JSON writer wants them.
+ */
+
+static char *
+ngx_http_precancel_build_tree(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *plcf)
+{
+    ngx_str_t                       *names;
+    ngx_uint_t                       i, j, n, cur, c, head, tail, nfields;
+    ngx_uint_t                      *leaf, *order;
+    ngx_http_precancel_trie_t       *trie;
+    ngx_http_precancel_field_t      *field;
+    ngx_http_precancel_json_node_t  *nodes;
+
+    static ngx_str_t  app_id = ngx_string("app_id");
+    static ngx_str_t  timestamp = ngx_string("timestamp");
+
+    nfields = plcf->fields ? plcf->fields->nelts : 0;
+    field = nfields ? plcf->fields->elts : NULL;
+
+    /* at most: the root, app_id, timestamp, and every name of every path */
+
+    n = 3;
+
+    for (i = 0; i < nfields; i++) {
+        n += field[i].names->nelts;
+    }
+
+    trie = ngx_pcalloc(cf->pool, n * sizeof(ngx_http_precancel_trie_t));
+    leaf = ngx_palloc(cf->pool, (nfields + 2) * sizeof(ngx_uint_t));
+    order = ngx_palloc(cf->pool, n * sizeof(ngx_uint_t));
+
+    if (trie == NULL || leaf == NULL || order == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* trie[0] is the root, so 0 also means "no child" and "no sibling" */
+
+    tail = 1;
+
+    for (i = 0; i < nfields + 2; i++) {
+
+        if (i == 0) {
+            names = &app_id;
+            j = 1;
+
+        } else if (i == nfields + 1) {
+            names = &timestamp;
+            j = 1;
+
+        } else {
+            names = field[i - 1].names->elts;
+            j = field[i - 1].names->nelts;
+        }
+
+        cur = 0;
+
+        for (n = 0; n < j; n++) {
+
+            for (c = trie[cur].first; c; c = trie[c].next) {
+                if (trie[c].key.len == names[n].len
+                    && ngx_strncmp(trie[c].key.data, names[n].data,
+                                   names[n].len) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (c == 0) {
+                c = tail++;
+                trie[c].key = names[n];
+
+                if (trie[cur].last) {
+                    trie[trie[cur].last].next = c;
+
+                } else {
+                    trie[cur].first = c;
+                }
+
+                trie[cur].last = c;
+            }
+
+            cur = c;
+        }
+
+        leaf[i] = cur;
+    }
+
+    nodes = ngx_pcalloc(cf->pool,
+                        tail * sizeof(ngx_http_precancel_json_node_t));
+    if (nodes == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    order[0] = 0;
+    head = 0;
+    n = 1;
+
+    while (head < n) {
+        cur = order[head];
+        trie[cur].pos = head;
+        head++;
+
+        nodes[trie[cur].pos].key = trie[cur].key.data;
+        nodes[trie[cur].pos].key_len = trie[cur].key.len;
+
+        if (trie[cur].first == 0) {
+            continue;
+        }
+
+        nodes[trie[cur].pos].children = &nodes[n];
+
+        for (c = trie[cur].first; c; c = trie[c].next) {
+            order[n++] = c;
+            nodes[trie[cur].pos].nchildren++;
+        }
+    }
+
+    nodes[trie[leaf[0]].pos].value = plcf->app_id.data;
+    nodes[trie[leaf[0]].pos].value_len = plcf->app_id.len;
+
+    for (i = 0; i < nfields; i++) {
+        field[i].node = trie[leaf[i + 1]].pos;
+    }
+
+    plcf->timestamp_node = trie[leaf[nfields + 1]].pos;
+    plcf->nodes = nodes;
+    plcf->nnodes = tail;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (plcf->uri.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel_pass \"%V\" is not a URI starting "
+                           "with \"/\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->uri = value[1];
+    plcf->pass_file = cf->conf_file->file.name;
+    plcf->pass_line = cf->conf_file->line;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_precancel_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* a string that goes into the body or a header: no control characters */
+
+static char *
+ngx_http_precancel_string(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char       *p = conf;
+
+    ngx_str_t  *field, *value;
+    ngx_uint_t  i;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" is empty",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] < 0x20 || value[1].data[i] == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" contains a control character",
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (!ngx_http_precancel_utf8_valid(value[1].data, value[1].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not valid UTF-8", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    *field = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    size_t                     len;
+    ngx_str_t                 *value;
+    const char                *failed;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_precancel_key_t  *key;
+    u_char                     buf[NGX_HTTP_PRECANCEL_KEY_MAX + 1];
+
+    if (plcf->key != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    key = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_key_t));
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    key->file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &key->file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_precancel_read_key(cf, &key->file, buf, &len) != NGX_OK) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
+
+    key->hmac = ngx_http_precancel_hmac_create("SHA512", buf, len, &failed);
+
+    OPENSSL_cleanse(buf, sizeof(buf));
+
+    if (key->hmac == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s failed for precancel private key \"%V\"",
+                           failed, &key->file);
+        return NGX_CONF_ERROR;
+    }
+
+    /* freeing the MAC context cleanses the key material OpenSSL holds */
+
+    cln->handler = ngx_http_precancel_cleanup_key;
+    cln->data = key;
+
+    plcf->key = key;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Reads the key into buf, without its trailing white space (a final
+ * newline is not part of a key).  Errors never quote the file's bytes.
+ */
+
+static ngx_int_t
+ngx_http_precancel_read_key(ngx_conf_t *cf, ngx_str_t *name, u_char *buf,
+    size_t *len)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_err_t        err;
+    ngx_file_info_t  fi;
+
+    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        err = ngx_errno;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                           "precancel private key file \"%V\" cannot be "
+                           "opened", name);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", name);
+        goto failed;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel private key file \"%V\" is not a "
+                           "regular file", name);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) > NGX_HTTP_PRECANCEL_KEY_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel private key file \"%V\" is larger "
+                           "than %d bytes", name, NGX_HTTP_PRECANCEL_KEY_MAX);
+        goto failed;
+    }
+
+    if (ngx_file_access(&fi) & 0004) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "precancel private key file \"%V\" can be read "
+                           "by other users", name);
+    }
+
+    n = ngx_read_fd(fd, buf, NGX_HTTP_PRECANCEL_KEY_MAX + 1);
+
+    if (n == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_fd_n " \"%V\" failed", name);
+        goto failed;
+    }
+
+    if (n > NGX_HTTP_PRECANCEL_KEY_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel private key file \"%V\" is larger "
+                           "than %d bytes", name, NGX_HTTP_PRECANCEL_KEY_MAX);
+        goto failed;
+    }
+
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    {
+        n--;
+    }
+
+    if (n == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel private key file \"%V\" is empty",
+                           name);
+        goto failed;
+    }
+
+    *len = n;
+
+    (void) ngx_close_file(fd);
+
+    return NGX_OK;
+
+failed:
+
+    (void) ngx_close_file(fd);
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_precancel_cleanup_key(void *data)
+{
+    ngx_http_precancel_key_t  *key = data;
+
+    ngx_http_precancel_hmac_free(key->hmac);
+    key->hmac = NULL;
+}
+
+
+static char *
+ngx_http_precancel_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    u_char                            *p, *end, *start;
+    ngx_str_t                         *value, *name, *a, *b;
+    ngx_uint_t                         i, j, n;
+    ngx_http_precancel_field_t        *field, *other;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (plcf->fields == NGX_CONF_UNSET_PTR) {
+        plcf->fields = ngx_array_create(cf->pool, 4,
+                                        sizeof(ngx_http_precancel_field_t));
+        if (plcf->fields == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    field = ngx_array_push(plcf->fields);
+    if (field == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(field, sizeof(ngx_http_precancel_field_t));
+
+    field->path = value[1];
+
+    field->names = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    if (field->names == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* names of [A-Za-z0-9_-], separated by single dots */
+
+    p = value[1].data;
+    end = p + value[1].len;
+
+    for ( ;; ) {
+        start = p;
+
+        while (p < end
+               && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                   || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+        {
+            p++;
+        }
+
+        if (p == start || (p < end && *p != '.')
+            || field->names->nelts == NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid precancel_field path \"%V\": "
+                               "expected up to %d names of letters, "
+                               "digits, \"_\" and \"-\" joined by \".\"",
+                               &value[1], NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH);
+            return NGX_CONF_ERROR;
+        }
+
+        name = ngx_array_push(field->names);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        name->data = start;
+        name->len = p - start;
+
+        if (p == end) {
+            break;
+        }
+
+        p++;
+
+        if (p == end) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid precancel_field path \"%V\": "
+                               "it ends with \".\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    name = field->names->elts;
+
+    if ((name[0].len == 6 && ngx_strncmp(name[0].data, "app_id", 6) == 0)
+        || (name[0].len == 9
+            && ngx_strncmp(name[0].data, "timestamp", 9) == 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel_field path \"%V\": \"%V\" is set by "
+                           "the module", &value[1], &name[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    /* one path may be neither another nor an object holding another */
+
+    other = plcf->fields->elts;
+
+    for (i = 0; i < plcf->fields->nelts - 1; i++) {
+        a = other[i].names->elts;
+        b = name;
+        n = ngx_min(other[i].names->nelts, field->names->nelts);
+
+        for (j = 0; j < n; j++) {
+            if (a[j].len != b[j].len
+                || ngx_strncmp(a[j].data, b[j].data, a[j].len) != 0)
+            {
+                break;
+            }
+        }
+
+        if (j == n) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "precancel_field path \"%V\" %s \"%V\"",
+                               &value[1],
+                               other[i].names->nelts == field->names->nelts
+                               ? "is duplicate of" : "conflicts with",
+                               &other[i].path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[2];
+    ccv.complex_value = &field->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_redirect_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    ngx_str_t            *value;
+    ngx_regex_compile_t   rc;
+    u_char                errstr[NGX_MAX_CONF_ERRSTR];
+
+    if (plcf->redirect_allow != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+
+    rc.pattern = value[1];
+    rc.pool = cf->pool;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+
+    if (ngx_regex_compile(&rc) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid precancel_redirect_allow: %V", &rc.err);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->redirect_allow = rc.regex;
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,125 @@
+
+/*
+ * Known-answer tests of the HMAC signer: RFC 4231 (HMAC-SHA-512, test
+ * cases 1-4, 6, 7) and one HMAC-SHA-256 vector, plus reuse of one keyed
+ * context for several messages.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ngx_http_precancel_hmac.h"
+#include "tap.h"
+
+
+typedef struct {
+    const char  *name;
+    const char  *digest;
+    const char  *key;
+    size_t       key_len;
+    const char  *data;
+    size_t       data_len;
+    const char  *hex;
+} kat_t;
+
+
+static void fill(char *buf, int c, size_t n);
+
+
+static char  key_aa131[131], key_0b[20], key_aa20[20], data_dd[50];
+static char  key_01_19[25], data_cd[50];
+
+
+int
+main(void)
+{
+    size_t                      i, k;
+    const char                 *failed;
+    unsigned char               hex[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
+    ngx_http_precancel_hmac_t  *h;
+
+    static const char  tc6[] =
+        "Test Using Larger Than Block-Size Key - Hash Key First";
+    static const char  tc7[] =
+        "This is a test using a larger than block-size key and a larger "
+        "than block-size data. The key needs to be hashed before being "
+        "used by the HMAC algorithm.";
+
+    fill(key_0b, 0x0b, 20);
+    fill(key_aa20, 0xaa, 20);
+    fill(data_dd, 0xdd, 50);
+    fill(data_cd, 0xcd, 50);
+    fill(key_aa131, 0xaa, 131);
+
+    for (i = 0; i < 25; i++) {
+        key_01_19[i] = (char) (i + 1);
+    }
+
+    kat_t  kats[] = {
+        { "RFC 4231 test case 1", "SHA512", key_0b, 20, "Hi There", 8,
+          "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+          "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854" },
+        { "RFC 4231 test case 2", "SHA512", "Jefe", 4,
+          "what do ya want for nothing?", 28,
+          "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+          "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737" },
+        { "RFC 4231 test case 3", "SHA512", key_aa20, 20, data_dd, 50,
+          "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39"
+          "bf3e848279a722c806b485a47e67c807b946a337bee8942674278859e13292fb" },
+        { "RFC 4231 test case 4", "SHA512", key_01_19, 25, data_cd, 50,
+          "b0ba465637458c6990e5a8c5f61d4af7e576d97ff94b872de76f8050361ee3db"
+          "a91ca5c11aa25eb4d679275cc5788063a5f19741120c4f2de2adebeb10a298dd" },
+        { "RFC 4231 test case 6", "SHA512", key_aa131, 131, tc6,
+          sizeof(tc6) - 1,
+          "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+          "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
+        { "RFC 4231 test case 7", "SHA512", key_aa131, 131, tc7,
+          sizeof(tc7) - 1,
+          "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944"
+          "b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58" },
+        { "RFC 4231 test case 2, SHA-256", "SHA256", "Jefe", 4,
+          "what do ya want for nothing?", 28,
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+    };
+
+    for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
+        h = ngx_http_precancel_hmac_create(kats[i].digest,
+                                           (unsigned char *) kats[i].key,
+                                           kats[i].key_len, &failed);
+        if (h == NULL) {
+            tap_ok(0, kats[i].name);
+            continue;
+        }
+
+        /* twice with one context: the keyed state must be restored */
+
+        for (k = 0; k < 2; k++) {
+            memset(hex, 0, sizeof(hex));
+
+            tap_ok(ngx_http_precancel_hmac_hex(h, (unsigned char *)
+                                               kats[i].data,
+                                               kats[i].data_len, hex,
+                                               &failed) == 0
+                   && ngx_http_precancel_hmac_hex_len(h)
+                      == strlen(kats[i].hex)
+                   && memcmp(hex, kats[i].hex, strlen(kats[i].hex)) == 0,
+                   kats[i].name);
+        }
+
+        ngx_http_precancel_hmac_free(h);
+    }
+
+    h = ngx_http_precancel_hmac_create("NO-SUCH-DIGEST",
+                                       (unsigned char *) "k", 1, &failed);
+    tap_ok(h == NULL && failed != NULL, "unknown digest is refused");
+
+    return tap_done();
+}
+
+
+static void
+fill(char *buf, int c, size_t n)
+{
+    memset(buf, c, n);
+}
