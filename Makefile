@@ -33,7 +33,7 @@ deps:
 
 # Debian's recipe: a build tree that links to the source, its conf_flags,
 # --with-compat, and "make modules" only
-$(BUILD)/nginx/Makefile: config
+$(BUILD)/nginx/objs/Makefile: config
 	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
 	for f in auto src configure conf docs man html; do \
 	    if [ -e $(NGINX_SRC)/$$f ]; then \
@@ -46,7 +46,7 @@ $(BUILD)/nginx/Makefile: config
 	    --add-dynamic-module=$(CURDIR) > configure.log \
 	    || { cat configure.log; exit 1; }
 
-$(MODULE): $(BUILD)/nginx/Makefile $(SRCS)
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(SRCS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 
 $(BUILD)/unit/test_%: t/unit/test_%.c src/ngx_http_precancel_%.c \
@@ -66,7 +66,7 @@ test: deps
 	$(MAKE) t
 
 demo: deps module
-	sh $(CURDIR)/bench/demo.sh
+	sh $(CURDIR)/docs/demo/run
 
 clean:
 	rm -rf $(BUILD) t/servroot

@@ -115,8 +115,9 @@ static ngx_int_t ngx_http_precancel_start(ngx_http_request_t *r,
 static ngx_int_t ngx_http_precancel_build_body(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
     ngx_str_t *body);
-static ngx_int_t ngx_http_precancel_set_headers(ngx_http_request_t *sr,
-    ngx_str_t *body, ngx_str_t *signature, ngx_str_t *public_key);
+static ngx_http_headers_in_t *ngx_http_precancel_headers_in(
+    ngx_http_request_t *r, ngx_str_t *body, ngx_str_t *signature,
+    ngx_str_t *public_key);
 static ngx_int_t ngx_http_precancel_done(ngx_http_request_t *r, void *data,
     ngx_int_t rc);
 static void ngx_http_precancel_wake(ngx_http_request_t *r);
@@ -330,9 +331,14 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
         return ngx_http_precancel_answer(r, ctx);
     }
 
-    /* the content phase left an empty handler; wake up when it is done */
+    /*
+     * The content phase left an empty write handler: wake up when the
+     * subrequest is done.  NGX_DONE gives up a reference to the request,
+     * so one is taken for the answer still to come.
+     */
 
     r->write_event_handler = ngx_http_precancel_wake;
+    r->main->count++;
 
     return NGX_DONE;
 }
@@ -347,6 +353,7 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     ngx_str_t                    body, signature;
     ngx_chain_t                 *cl;
     ngx_http_request_t          *sr;
+    ngx_http_headers_in_t       *headers;
     ngx_http_request_body_t     *rb;
     ngx_http_post_subrequest_t  *ps;
 
@@ -371,28 +378,24 @@ ngx_http_precancel_start(ngx_http_request_t *r,
                                        "%s failed", failed);
     }
 
+    /* all that can fail comes before the subrequest is posted */
+
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
     b = ngx_calloc_buf(r->pool);
     cl = ngx_alloc_chain_link(r->pool);
+    headers = ngx_http_precancel_headers_in(r, &body, &signature,
+                                            &plcf->public_key);
 
-    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL
+        || headers == NULL)
+    {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
                                        "out of memory");
     }
 
     ps->handler = ngx_http_precancel_done;
     ps->data = ctx;
-
-    if (ngx_http_subrequest(r, &plcf->uri, NULL, &sr, ps,
-                            NGX_HTTP_SUBREQUEST_IN_MEMORY
-                            |NGX_HTTP_SUBREQUEST_WAITED)
-        != NGX_OK)
-    {
-        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
-                                       "subrequest to \"%V\" failed",
-                                       &plcf->uri);
-    }
 
     b->start = body.data;
     b->pos = body.data;
@@ -408,23 +411,26 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     rb->bufs = cl;
     rb->buf = b;
 
+    if (ngx_http_subrequest(r, &plcf->uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "subrequest to \"%V\" failed",
+                                       &plcf->uri);
+    }
+
     sr->method = NGX_HTTP_POST;
     sr->method_name = ngx_http_precancel_post;
     sr->request_body = rb;
-    sr->header_only = 0;
+    sr->headers_in = *headers;
 
-    if (ngx_http_precancel_set_headers(sr, &body, &signature,
-                                       &plcf->public_key)
-        != NGX_OK)
-    {
-        /* the subrequest is posted already: it fails with no headers */
-        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
-                                       "out of memory");
-    }
+    /* the body holds no secret; the signature is left out all the same */
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "precancel subrequest \"%V\", body length %uz",
-                   &plcf->uri, body.len);
+                   "precancel subrequest \"%V\", precancel body: %V",
+                   &plcf->uri, &body);
 
     return NGX_OK;
 }
@@ -523,27 +529,30 @@ ngx_http_precancel_build_body(ngx_http_request_t *r,
  * browser's: no Cookie, no Authorization, nothing the customer sent.
  */
 
-static ngx_int_t
-ngx_http_precancel_set_headers(ngx_http_request_t *sr, ngx_str_t *body,
+static ngx_http_headers_in_t *
+ngx_http_precancel_headers_in(ngx_http_request_t *r, ngx_str_t *body,
     ngx_str_t *signature, ngx_str_t *public_key)
 {
-    ngx_str_t                     server, *values[3];
+    ngx_str_t                    *values[3];
     ngx_uint_t                    i;
     ngx_table_elt_t              *h;
+    ngx_http_headers_in_t        *headers;
     ngx_http_precancel_header_t  *hd;
 
-    server = sr->headers_in.server;
+    headers = ngx_pcalloc(r->pool, sizeof(ngx_http_headers_in_t));
+    if (headers == NULL) {
+        return NULL;
+    }
 
-    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+    /* $host in the provider's location stays the browser's host */
 
-    sr->headers_in.server = server;
-    sr->headers_in.content_length_n = body->len;
+    headers->server = r->headers_in.server;
+    headers->content_length_n = body->len;
 
-    if (ngx_list_init(&sr->headers_in.headers, sr->pool, 4,
-                      sizeof(ngx_table_elt_t))
+    if (ngx_list_init(&headers->headers, r->pool, 3, sizeof(ngx_table_elt_t))
         != NGX_OK)
     {
-        return NGX_ERROR;
+        return NULL;
     }
 
     values[0] = &ngx_http_precancel_json_type;
@@ -553,22 +562,20 @@ ngx_http_precancel_set_headers(ngx_http_request_t *sr, ngx_str_t *body,
     hd = ngx_http_precancel_headers;
 
     for (i = 0; i < 3; i++) {
-        h = ngx_list_push(&sr->headers_in.headers);
+        h = ngx_list_push(&headers->headers);
         if (h == NULL) {
-            return NGX_ERROR;
+            return NULL;
         }
 
         h->key = hd[i].name;
         h->lowcase_key = hd[i].lowcase.data;
         h->hash = hd[i].hash;
         h->value = *values[i];
-
-        if (i == 0) {
-            sr->headers_in.content_type = h;
-        }
     }
 
-    return NGX_OK;
+    headers->content_type = headers->headers.part.elts;
+
+    return headers;
 }
 
 

@@ -1,0 +1,984 @@
+
+/*
+ * Pure JSON helpers of the precancel module: a writer for request bodies
+ * and a strict RFC 8259 reader for provider replies.  Neither allocates:
+ * the writer sizes its output first, the reader decodes into the caller's
+ * scratch buffer and keeps its nesting on a bounded stack of its own.
+ */
+
+
+#include <string.h>
+
+#include "ngx_http_precancel_json.h"
+
+
+/* a want whose last path member was just read and waits for its value */
+#define NGX_HTTP_PRECANCEL_JSON_PENDING  ((size_t) -1)
+
+
+typedef struct {
+    const unsigned char  *key;
+    size_t                key_len;
+    unsigned              object:1;
+    unsigned              onpath:1;
+} ngx_http_precancel_json_level_t;
+
+
+static int node_written(const ngx_http_precancel_json_node_t *node,
+    size_t level);
+static size_t object_len(const ngx_http_precancel_json_node_t *obj,
+    size_t level);
+static unsigned char *object_write(unsigned char *dst,
+    const ngx_http_precancel_json_node_t *obj, size_t level);
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end);
+static unsigned char *utf8_encode(unsigned char *dst, unsigned long cp);
+static const unsigned char *skip_space(const unsigned char *p,
+    const unsigned char *end);
+static int hex4(const unsigned char *p, const unsigned char *end,
+    unsigned long *cp);
+static const char *scan_string(const unsigned char **pp,
+    const unsigned char *end, unsigned char *dst, size_t *dst_len);
+static const char *scan_number(const unsigned char **pp,
+    const unsigned char *end);
+static const char *match_member(ngx_http_precancel_json_want_t *wants,
+    size_t nwants, ngx_http_precancel_json_level_t *stack, size_t depth,
+    const unsigned char *key, size_t key_len, size_t *targeted,
+    int *child_onpath);
+static void set_targets(ngx_http_precancel_json_want_t *wants, size_t nwants,
+    ngx_http_precancel_json_type_e type, const unsigned char *str,
+    size_t len);
+static void reset_wants(ngx_http_precancel_json_want_t *wants,
+    size_t nwants);
+
+
+static const unsigned char  hex[] = "0123456789abcdef";
+
+
+size_t
+ngx_http_precancel_json_len(const ngx_http_precancel_json_node_t *root)
+{
+    return object_len(root, 1);
+}
+
+
+unsigned char *
+ngx_http_precancel_json_write(unsigned char *dst,
+    const ngx_http_precancel_json_node_t *root)
+{
+    return object_write(dst, root, 1);
+}
+
+
+/*
+ * Whether a node produces output.  Objects nested deeper than the reader
+ * would accept are left out as if empty, which also bounds the recursion;
+ * both passes use this one test, so the sizes always agree.
+ */
+
+static int
+node_written(const ngx_http_precancel_json_node_t *node, size_t level)
+{
+    size_t  i;
+
+    if (node->children == NULL) {
+        return node->value != NULL && node->value_len != 0;
+    }
+
+    if (level > NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH) {
+        return 0;
+    }
+
+    for (i = 0; i < node->nchildren; i++) {
+        if (node_written(&node->children[i], level + 1)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static size_t
+object_len(const ngx_http_precancel_json_node_t *obj, size_t level)
+{
+    size_t                                 i, len, n;
+    const ngx_http_precancel_json_node_t  *c;
+
+    /* "{" and "}" */
+    len = 2;
+    n = 0;
+
+    for (i = 0; obj->children && i < obj->nchildren; i++) {
+        c = &obj->children[i];
+
+        if (!node_written(c, level + 1)) {
+            continue;
+        }
+
+        /* a comma before all but the first, quotes and the colon */
+        len += (n++ ? 1 : 0) + 3
+               + ngx_http_precancel_json_escape_len(c->key, c->key_len);
+
+        if (c->children) {
+            len += object_len(c, level + 1);
+
+        } else {
+            len += 2 + ngx_http_precancel_json_escape_len(c->value,
+                                                          c->value_len);
+        }
+    }
+
+    return len;
+}
+
+
+static unsigned char *
+object_write(unsigned char *dst, const ngx_http_precancel_json_node_t *obj,
+    size_t level)
+{
+    size_t                                 i, n;
+    const ngx_http_precancel_json_node_t  *c;
+
+    *dst++ = '{';
+    n = 0;
+
+    for (i = 0; obj->children && i < obj->nchildren; i++) {
+        c = &obj->children[i];
+
+        if (!node_written(c, level + 1)) {
+            continue;
+        }
+
+        if (n++) {
+            *dst++ = ',';
+        }
+
+        *dst++ = '"';
+        dst = ngx_http_precancel_json_escape(dst, c->key, c->key_len);
+        *dst++ = '"';
+        *dst++ = ':';
+
+        if (c->children) {
+            dst = object_write(dst, c, level + 1);
+
+        } else {
+            *dst++ = '"';
+            dst = ngx_http_precancel_json_escape(dst, c->value, c->value_len);
+            *dst++ = '"';
+        }
+    }
+
+    *dst++ = '}';
+
+    return dst;
+}
+
+
+size_t
+ngx_http_precancel_json_escape_len(const unsigned char *s, size_t len)
+{
+    size_t         n;
+    unsigned char  c;
+
+    n = len;
+
+    while (len--) {
+        c = *s++;
+
+        switch (c) {
+        case '"': case '\\': case '\b': case '\f':
+        case '\n': case '\r': case '\t':
+            n += 1;
+            break;
+
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                /* \u00XX */
+                n += 5;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+unsigned char *
+ngx_http_precancel_json_escape(unsigned char *dst, const unsigned char *s,
+    size_t len)
+{
+    unsigned char  c;
+
+    while (len--) {
+        c = *s++;
+
+        switch (c) {
+        case '"':  *dst++ = '\\'; *dst++ = '"'; break;
+        case '\\': *dst++ = '\\'; *dst++ = '\\'; break;
+        case '\b': *dst++ = '\\'; *dst++ = 'b'; break;
+        case '\f': *dst++ = '\\'; *dst++ = 'f'; break;
+        case '\n': *dst++ = '\\'; *dst++ = 'n'; break;
+        case '\r': *dst++ = '\\'; *dst++ = 'r'; break;
+        case '\t': *dst++ = '\\'; *dst++ = 't'; break;
+
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                *dst++ = '\\';
+                *dst++ = 'u';
+                *dst++ = '0';
+                *dst++ = '0';
+                *dst++ = hex[c >> 4];
+                *dst++ = hex[c & 0xf];
+
+            } else {
+                *dst++ = c;
+            }
+        }
+    }
+
+    return dst;
+}
+
+
+int
+ngx_http_precancel_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t               n;
+    const unsigned char  *end;
+
+    end = s + len;
+
+    while (s < end) {
+        n = utf8_sequence(s, end);
+        if (n == 0) {
+            return 0;
+        }
+
+        s += n;
+    }
+
+    return 1;
+}
+
+
+/*
+ * The length of the well-formed sequence at p, 0 if there is none.  The
+ * allowed second bytes follow RFC 3629 (Unicode table 3-7), which rules
+ * out overlong forms, surrogates and code points above U+10FFFF.
+ */
+
+static size_t
+utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    size_t         n, i;
+    unsigned char  c, lo, hi;
+
+    c = p[0];
+
+    if (c < 0x80) {
+        return 1;
+    }
+
+    lo = 0x80;
+    hi = 0xbf;
+
+    if (c < 0xc2) {
+        /* a stray continuation byte or an overlong two-byte form */
+        return 0;
+
+    } else if (c < 0xe0) {
+        n = 2;
+
+    } else if (c < 0xf0) {
+        n = 3;
+
+        if (c == 0xe0) {
+            lo = 0xa0;
+
+        } else if (c == 0xed) {
+            hi = 0x9f;
+        }
+
+    } else if (c < 0xf5) {
+        n = 4;
+
+        if (c == 0xf0) {
+            lo = 0x90;
+
+        } else if (c == 0xf4) {
+            hi = 0x8f;
+        }
+
+    } else {
+        return 0;
+    }
+
+    if ((size_t) (end - p) < n || p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+
+    for (i = 2; i < n; i++) {
+        if (p[i] < 0x80 || p[i] > 0xbf) {
+            return 0;
+        }
+    }
+
+    return n;
+}
+
+
+static unsigned char *
+utf8_encode(unsigned char *dst, unsigned long cp)
+{
+    if (cp < 0x80) {
+        *dst++ = (unsigned char) cp;
+
+    } else if (cp < 0x800) {
+        *dst++ = (unsigned char) (0xc0 | (cp >> 6));
+        *dst++ = (unsigned char) (0x80 | (cp & 0x3f));
+
+    } else if (cp < 0x10000) {
+        *dst++ = (unsigned char) (0xe0 | (cp >> 12));
+        *dst++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        *dst++ = (unsigned char) (0x80 | (cp & 0x3f));
+
+    } else {
+        *dst++ = (unsigned char) (0xf0 | (cp >> 18));
+        *dst++ = (unsigned char) (0x80 | ((cp >> 12) & 0x3f));
+        *dst++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        *dst++ = (unsigned char) (0x80 | (cp & 0x3f));
+    }
+
+    return dst;
+}
+
+
+/*
+ * The parser walks the input once, with the open arrays and objects on
+ * stack[]; so depth is bounded by the stack and time is linear in len.
+ *
+ * Wants are matched only inside objects on "onpath" levels, those reached
+ * from the root through members that some want's path names.  While the
+ * document is read, a want still ABSENT keeps in len the depth of the
+ * deepest member of its path seen so far: as each of those members is
+ * unique in its object (a second one is an error), the objects of a path
+ * occur at most once in the document, and a path member seen again at a
+ * depth not below that count is a duplicate.
+ */
+
+const char *
+ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
+    ngx_http_precancel_json_want_t *wants, size_t nwants,
+    unsigned char *scratch, size_t *err_off)
+{
+    int                               child_onpath;
+    size_t                            i, depth, targeted, key_len, n;
+    const char                       *err, *lit;
+    unsigned char                    *dst;
+    const unsigned char              *p, *end, *start, *key;
+    ngx_http_precancel_json_type_e    type;
+    ngx_http_precancel_json_level_t  *lv;
+    ngx_http_precancel_json_level_t   stack[NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH];
+
+    enum {
+        sw_value = 0,
+        sw_after_value,
+        sw_first_element,
+        sw_first_member,
+        sw_member
+    } state;
+
+    reset_wants(wants, nwants);
+
+    p = in;
+    end = in + len;
+    depth = 0;
+    targeted = 0;
+    child_onpath = 1;
+    key = NULL;
+    key_len = 0;
+    state = sw_value;
+
+    p = skip_space(p, end);
+
+    if (p == end) {
+        err = "empty input";
+        goto failed;
+    }
+
+    for ( ;; ) {
+        p = skip_space(p, end);
+
+        switch (state) {
+
+        case sw_value:
+
+            if (p == end) {
+                err = "unexpected end of input";
+                goto failed;
+            }
+
+            start = p;
+
+            switch (*p) {
+
+            case '{':
+            case '[':
+
+                if (depth == NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH) {
+                    err = "nesting too deep";
+                    goto failed;
+                }
+
+                lv = &stack[depth++];
+
+                lv->object = (*p == '{');
+                lv->onpath = lv->object && child_onpath && nwants;
+                lv->key = key;
+                lv->key_len = key_len;
+
+                if (targeted) {
+                    set_targets(wants, nwants,
+                                lv->object ? NGX_HTTP_PRECANCEL_JSON_OBJECT
+                                           : NGX_HTTP_PRECANCEL_JSON_ARRAY,
+                                NULL, 0);
+                }
+
+                p++;
+                state = lv->object ? sw_first_member : sw_first_element;
+                continue;
+
+            case '"':
+                dst = targeted ? scratch + (p + 1 - in) : NULL;
+
+                err = scan_string(&p, end, dst, &n);
+                if (err) {
+                    goto failed;
+                }
+
+                if (targeted) {
+                    set_targets(wants, nwants, NGX_HTTP_PRECANCEL_JSON_STRING,
+                                dst, n);
+                }
+
+                break;
+
+            case 't':
+            case 'f':
+            case 'n':
+                if (*p == 't') {
+                    lit = "true";
+                    type = NGX_HTTP_PRECANCEL_JSON_TRUE;
+
+                } else if (*p == 'f') {
+                    lit = "false";
+                    type = NGX_HTTP_PRECANCEL_JSON_FALSE;
+
+                } else {
+                    lit = "null";
+                    type = NGX_HTTP_PRECANCEL_JSON_NULL;
+                }
+
+                n = strlen(lit);
+
+                if ((size_t) (end - p) < n || memcmp(p, lit, n) != 0) {
+                    err = "invalid literal";
+                    goto failed;
+                }
+
+                if (targeted) {
+                    set_targets(wants, nwants, type, NULL, 0);
+                }
+
+                p += n;
+                break;
+
+            case '-': case '0': case '1': case '2': case '3': case '4':
+            case '5': case '6': case '7': case '8': case '9':
+
+                err = scan_number(&p, end);
+                if (err) {
+                    goto failed;
+                }
+
+                if (targeted) {
+                    set_targets(wants, nwants, NGX_HTTP_PRECANCEL_JSON_NUMBER,
+                                start, (size_t) (p - start));
+                }
+
+                break;
+
+            default:
+                err = "unexpected character";
+                goto failed;
+            }
+
+            state = sw_after_value;
+            continue;
+
+        case sw_after_value:
+
+            if (depth == 0) {
+                if (p != end) {
+                    err = "trailing data after JSON value";
+                    goto failed;
+                }
+
+                /* done: wants never reached hold no counters any more */
+
+                for (i = 0; i < nwants; i++) {
+                    if (wants[i].type == NGX_HTTP_PRECANCEL_JSON_ABSENT) {
+                        wants[i].len = 0;
+                    }
+                }
+
+                return NULL;
+            }
+
+            if (p == end) {
+                err = "unexpected end of input";
+                goto failed;
+            }
+
+            lv = &stack[depth - 1];
+
+            if (*p == ',') {
+                p++;
+                targeted = 0;
+                child_onpath = 0;
+                state = lv->object ? sw_member : sw_value;
+                continue;
+            }
+
+            if (*p == (lv->object ? '}' : ']')) {
+                p++;
+                depth--;
+                continue;
+            }
+
+            err = lv->object ? "expected ',' or '}'" : "expected ',' or ']'";
+            goto failed;
+
+        case sw_first_element:
+
+            if (p != end && *p == ']') {
+                p++;
+                depth--;
+                state = sw_after_value;
+                continue;
+            }
+
+            targeted = 0;
+            child_onpath = 0;
+            state = sw_value;
+            continue;
+
+        case sw_first_member:
+
+            if (p != end && *p == '}') {
+                p++;
+                depth--;
+                state = sw_after_value;
+                continue;
+            }
+
+            state = sw_member;
+            continue;
+
+        case sw_member:
+
+            if (p == end) {
+                err = "unexpected end of input";
+                goto failed;
+            }
+
+            if (*p != '"') {
+                err = "expected member name";
+                goto failed;
+            }
+
+            start = p;
+            lv = &stack[depth - 1];
+
+            /* names on a want's path are decoded to compare them */
+            dst = lv->onpath ? scratch + (p + 1 - in) : NULL;
+
+            err = scan_string(&p, end, dst, &key_len);
+            if (err) {
+                goto failed;
+            }
+
+            key = dst;
+
+            p = skip_space(p, end);
+
+            if (p == end || *p != ':') {
+                err = (p == end) ? "unexpected end of input" : "expected ':'";
+                goto failed;
+            }
+
+            p++;
+            targeted = 0;
+            child_onpath = 0;
+
+            if (lv->onpath) {
+                err = match_member(wants, nwants, stack, depth, key, key_len,
+                                   &targeted, &child_onpath);
+                if (err) {
+                    p = start;
+                    goto failed;
+                }
+            }
+
+            state = sw_value;
+            continue;
+        }
+    }
+
+failed:
+
+    reset_wants(wants, nwants);
+
+    *err_off = p - in;
+
+    return err;
+}
+
+
+static const unsigned char *
+skip_space(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end
+           && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    {
+        p++;
+    }
+
+    return p;
+}
+
+
+static int
+hex4(const unsigned char *p, const unsigned char *end, unsigned long *cp)
+{
+    size_t         i;
+    unsigned char  c;
+
+    if (end - p < 4) {
+        return 0;
+    }
+
+    *cp = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            c -= '0';
+
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            c = (c | 0x20) - 'a' + 10;
+
+        } else {
+            return 0;
+        }
+
+        *cp = (*cp << 4) | c;
+    }
+
+    return 1;
+}
+
+
+/*
+ * Validates the string at *pp (which points at its opening quote) and,
+ * when dst is not NULL, decodes it there.  Decoding never writes more
+ * bytes than it reads, so dst may be the input's own offset in scratch.
+ * On return *pp is past the closing quote, or at the error.
+ */
+
+static const char *
+scan_string(const unsigned char **pp, const unsigned char *end,
+    unsigned char *dst, size_t *dst_len)
+{
+    size_t                n;
+    unsigned char        *d, c;
+    unsigned long         cp, lo;
+    const unsigned char  *p;
+
+    p = *pp + 1;
+    d = dst;
+
+    for ( ;; ) {
+
+        if (p == end) {
+            *pp = p;
+            return "unterminated string";
+        }
+
+        c = *p;
+
+        if (c == '"') {
+            break;
+        }
+
+        if (c < 0x20) {
+            *pp = p;
+            return "control character in string";
+        }
+
+        if (c >= 0x80) {
+            n = utf8_sequence(p, end);
+            if (n == 0) {
+                *pp = p;
+                return "invalid UTF-8 in string";
+            }
+
+            if (d) {
+                memcpy(d, p, n);
+                d += n;
+            }
+
+            p += n;
+            continue;
+        }
+
+        if (c != '\\') {
+            if (d) {
+                *d++ = c;
+            }
+
+            p++;
+            continue;
+        }
+
+        if (end - p < 2) {
+            *pp = end;
+            return "unterminated string";
+        }
+
+        switch (p[1]) {
+        case '"':  c = '"'; break;
+        case '\\': c = '\\'; break;
+        case '/':  c = '/'; break;
+        case 'b':  c = '\b'; break;
+        case 'f':  c = '\f'; break;
+        case 'n':  c = '\n'; break;
+        case 'r':  c = '\r'; break;
+        case 't':  c = '\t'; break;
+
+        case 'u':
+            if (!hex4(p + 2, end, &cp)) {
+                *pp = p;
+                return "invalid \\u escape";
+            }
+
+            if (cp >= 0xdc00 && cp <= 0xdfff) {
+                *pp = p;
+                return "lone surrogate in \\u escape";
+            }
+
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
+                    || !hex4(p + 8, end, &lo)
+                    || lo < 0xdc00 || lo > 0xdfff)
+                {
+                    *pp = p;
+                    return "lone surrogate in \\u escape";
+                }
+
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            }
+
+            if (d) {
+                d = utf8_encode(d, cp);
+            }
+
+            p += 6;
+            continue;
+
+        default:
+            *pp = p;
+            return "invalid escape in string";
+        }
+
+        if (d) {
+            *d++ = c;
+        }
+
+        p += 2;
+    }
+
+    *pp = p + 1;
+
+    *dst_len = dst ? (size_t) (d - dst) : 0;
+
+    return NULL;
+}
+
+
+/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+
+static const char *
+scan_number(const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char  *p;
+
+    p = *pp;
+
+    if (*p == '-') {
+        p++;
+    }
+
+    if (p == end || *p < '0' || *p > '9') {
+        goto invalid;
+    }
+
+    if (*p++ == '0') {
+        if (p < end && *p >= '0' && *p <= '9') {
+            goto invalid;
+        }
+
+    } else {
+        while (p < end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (p < end && *p == '.') {
+        p++;
+
+        if (p == end || *p < '0' || *p > '9') {
+            goto invalid;
+        }
+
+        while (p < end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == end || *p < '0' || *p > '9') {
+            goto invalid;
+        }
+
+        while (p < end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    *pp = p;
+
+    return NULL;
+
+invalid:
+
+    *pp = p;
+
+    return "invalid number";
+}
+
+
+/*
+ * A member named key was read in the object stack[depth - 1], which is
+ * on some want's path.  Counts the wants whose value this member is, and
+ * tells whether its value, if an object, is on a want's path too.
+ */
+
+static const char *
+match_member(ngx_http_precancel_json_want_t *wants, size_t nwants,
+    ngx_http_precancel_json_level_t *stack, size_t depth,
+    const unsigned char *key, size_t key_len, size_t *targeted,
+    int *child_onpath)
+{
+    size_t       i, level, n, seen;
+    const char  *seg, *next;
+
+    for (i = 0; i < nwants; i++) {
+        seg = wants[i].path;
+
+        /* the members leading to this object, then this member itself */
+
+        for (level = 1; level <= depth; level++) {
+            next = strchr(seg, '.');
+            n = next ? (size_t) (next - seg) : strlen(seg);
+
+            if (level < depth) {
+                if (next == NULL
+                    || n != stack[level].key_len
+                    || memcmp(seg, stack[level].key, n) != 0)
+                {
+                    break;
+                }
+
+            } else if (n != key_len || memcmp(seg, key, n) != 0) {
+                break;
+            }
+
+            seg = next ? next + 1 : NULL;
+        }
+
+        if (level <= depth) {
+            continue;
+        }
+
+        seen = (wants[i].type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
+               ? wants[i].len : (size_t) -1;
+
+        if (seen >= depth) {
+            return "duplicate member";
+        }
+
+        if (seg == NULL) {
+            /* provisionally not ABSENT, so that a repeat is caught */
+            wants[i].type = NGX_HTTP_PRECANCEL_JSON_NULL;
+            wants[i].len = NGX_HTTP_PRECANCEL_JSON_PENDING;
+            (*targeted)++;
+
+        } else {
+            wants[i].len = depth;
+            *child_onpath = 1;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+set_targets(ngx_http_precancel_json_want_t *wants, size_t nwants,
+    ngx_http_precancel_json_type_e type, const unsigned char *str,
+    size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < nwants; i++) {
+        if (wants[i].type != NGX_HTTP_PRECANCEL_JSON_ABSENT
+            && wants[i].len == NGX_HTTP_PRECANCEL_JSON_PENDING)
+        {
+            wants[i].type = type;
+            wants[i].str = str;
+            wants[i].len = len;
+        }
+    }
+}
+
+
+static void
+reset_wants(ngx_http_precancel_json_want_t *wants, size_t nwants)
+{
+    size_t  i;
+
+    for (i = 0; i < nwants; i++) {
+        wants[i].type = NGX_HTTP_PRECANCEL_JSON_ABSENT;
+        wants[i].str = NULL;
+        wants[i].len = 0;
+    }
+}

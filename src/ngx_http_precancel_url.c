@@ -1,0 +1,190 @@
+
+/*
+ * Pure check of a provider-supplied redirect target.  It is deliberately
+ * narrower than RFC 3986: the URL goes out verbatim in a Location header
+ * and browsers parse odd URLs leniently, so anything that could split the
+ * header or move the browser to another origin than the one shown is
+ * refused rather than interpreted.
+ */
+
+
+#include "ngx_http_precancel_url.h"
+
+
+static int host_valid(const unsigned char *p, const unsigned char *end);
+static int port_valid(const unsigned char *p, const unsigned char *end);
+
+
+const char *
+ngx_http_precancel_url_check(const unsigned char *url, size_t len)
+{
+    int                   backslash;
+    size_t                i;
+    const unsigned char  *p, *end, *host, *last;
+
+    static const char  scheme[] = "https://";
+
+    if (len == 0) {
+        return "empty URL";
+    }
+
+    if (len > NGX_HTTP_PRECANCEL_URL_MAX) {
+        return "URL too long";
+    }
+
+    backslash = 0;
+
+    for (i = 0; i < len; i++) {
+        if (url[i] < 0x21 || url[i] > 0x7e) {
+            return "URL contains whitespace, control or non-ASCII characters";
+        }
+
+        if (url[i] == '\\') {
+            backslash = 1;
+        }
+    }
+
+    /* browsers read "\" as "/", so "https://a\@b/" would be a host of b */
+
+    if (backslash) {
+        return "URL contains a backslash";
+    }
+
+    if (len < sizeof(scheme) - 1) {
+        return "not an absolute https URL";
+    }
+
+    /* all of "https://" has bit 0x20 set, and the URL only 0x21..0x7e */
+
+    for (i = 0; i < sizeof(scheme) - 1; i++) {
+        if ((url[i] | 0x20) != (unsigned char) scheme[i]) {
+            return "not an absolute https URL";
+        }
+    }
+
+    host = url + sizeof(scheme) - 1;
+    end = url + len;
+
+    for (last = host; last < end; last++) {
+        if (*last == '/' || *last == '?' || *last == '#') {
+            break;
+        }
+    }
+
+    for (p = host; p < last; p++) {
+        if (*p == '@') {
+            return "URL contains user information";
+        }
+    }
+
+    if (host == last) {
+        return "URL has an invalid host or port";
+    }
+
+    /* the port follows the last colon, but an IPv6 literal has colons */
+
+    p = last;
+
+    if (*host == '[') {
+        for (p = host; p < last && *p != ']'; p++) {
+            /* void */
+        }
+
+        if (p == last) {
+            return "URL has an invalid host or port";
+        }
+
+        p++;
+
+        if (p != last && *p != ':') {
+            return "URL has an invalid host or port";
+        }
+
+    } else {
+        for (p = host; p < last && *p != ':'; p++) {
+            /* void */
+        }
+    }
+
+    if (!host_valid(host, p)) {
+        return "URL has an invalid host or port";
+    }
+
+    if (p != last && !port_valid(p + 1, last)) {
+        return "URL has an invalid host or port";
+    }
+
+    return NULL;
+}
+
+
+/* a DNS name of letters, digits, dots and hyphens, or "[" IPv6 "]" */
+
+static int
+host_valid(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char  c;
+
+    if (p == end) {
+        return 0;
+    }
+
+    if (*p == '[') {
+        if (end - p < 3 || end[-1] != ']') {
+            return 0;
+        }
+
+        for (p++, end--; p < end; p++) {
+            c = *p;
+
+            if (!((c >= '0' && c <= '9')
+                  || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+                  || c == ':' || c == '.'))
+            {
+                return 0;
+            }
+        }
+
+        return 1;
+    }
+
+    if (*p == '.' || *p == '-' || end[-1] == '.' || end[-1] == '-') {
+        return 0;
+    }
+
+    for ( /* void */ ; p < end; p++) {
+        c = *p;
+
+        if (!((c >= '0' && c <= '9')
+              || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+              || c == '.' || c == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+port_valid(const unsigned char *p, const unsigned char *end)
+{
+    unsigned long  port;
+
+    if (end - p < 1 || end - p > 5) {
+        return 0;
+    }
+
+    port = 0;
+
+    for ( /* void */ ; p < end; p++) {
+        if (*p < '0' || *p > '9') {
+            return 0;
+        }
+
+        port = port * 10 + (*p - '0');
+    }
+
+    return port >= 1 && port <= 65535;
+}
