@@ -116,7 +116,7 @@ object_len(const ngx_http_precancel_json_node_t *obj, size_t level)
         }
 
         /* a comma before all but the first, quotes and the colon */
-        len += (n++ ? 1 : 0) + 3
+        len += (n++ ? 4 : 3)
                + ngx_http_precancel_json_escape_len(c->key, c->key_len);
 
         if (c->children) {
@@ -639,7 +639,7 @@ failed:
 
     reset_wants(wants, nwants);
 
-    *err_off = p - in;
+    *err_off = (size_t) (p - in);
 
     return err;
 }

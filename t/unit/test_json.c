@@ -198,7 +198,7 @@ test_writer_depth(void)
 {
     char            path[256], *p;
     size_t          i, len, off;
-    node_t          chain[NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH + 1];
+    node_t          chain[NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH + 2];
     want_t          want;
     const char     *err;
     unsigned char  *buf, *end, *scratch;
