@@ -83,12 +83,16 @@ typedef struct {
     ngx_str_t                        error;
     ngx_str_t                        url;
 
+    ngx_http_request_t              *sr;
+    size_t                           reply_size;
+    size_t                           reply_max;
+    ngx_buf_t                       *reply;
+
     unsigned                         done:1;
+    unsigned                         too_big:1;
     ngx_int_t                        sub_rc;
     ngx_uint_t                       sub_status;
-    off_t                            sub_length;
     ngx_str_t                        sub_encoding;
-    ngx_buf_t                       *reply;
 } ngx_http_precancel_ctx_t;
 
 
@@ -130,6 +134,10 @@ static ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
 static ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool,
     ngx_str_t *dst, const u_char *src, size_t len);
 static ngx_int_t ngx_http_precancel_no_store(ngx_http_request_t *r);
+
+static ngx_int_t ngx_http_precancel_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_precancel_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
 
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -281,6 +289,10 @@ static ngx_http_precancel_header_t  ngx_http_precancel_headers[] = {
 };
 
 
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
 static ngx_str_t  ngx_http_precancel_post = ngx_string("POST");
 static ngx_str_t  ngx_http_precancel_json_type =
     ngx_string("application/json");
@@ -425,6 +437,11 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     sr->method_name = ngx_http_precancel_post;
     sr->request_body = rb;
     sr->headers_in = *headers;
+
+    /* the filters below know the subrequest by this */
+
+    ctx->sr = sr;
+    ngx_http_set_ctx(sr, ctx, ngx_http_precancel_module);
 
     /* the body holds no secret; the signature is left out all the same */
 
@@ -600,7 +617,6 @@ ngx_http_precancel_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
         ctx->done = 1;
         ctx->sub_rc = rc;
         ctx->sub_status = r->headers_out.status;
-        ctx->sub_length = r->headers_out.content_length_n;
         ctx->reply = r->out ? r->out->buf : NULL;
 
         if (r->headers_out.content_encoding) {
@@ -657,7 +673,6 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
     ngx_str_t                        message, url;
     ngx_int_t                        n;
     const char                      *err;
-    ngx_http_core_loc_conf_t        *clcf;
     ngx_http_precancel_json_want_t   wants[3];
 
     enum { WANT_VALID = 0, WANT_MESSAGE, WANT_URL };
@@ -669,20 +684,15 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
         return;
     }
 
+    if (ctx->too_big) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply is larger than "
+                                       "subrequest_output_buffer_size (%uz)",
+                                       ctx->reply_max);
+        return;
+    }
+
     if (ctx->sub_rc == NGX_ERROR) {
-        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-        if (ctx->sub_length > (off_t) clcf->subrequest_output_buffer_size
-            || (ctx->reply && ctx->reply->last == ctx->reply->end))
-        {
-            (void) ngx_http_precancel_fail(r, ctx,
-                                    NGX_HTTP_PRECANCEL_BAD_REPLY,
-                                    "provider reply is larger than "
-                                    "subrequest_output_buffer_size (%uz)",
-                                    clcf->subrequest_output_buffer_size);
-            return;
-        }
-
         (void) ngx_http_precancel_fail(r, ctx,
                                        NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
                                        "provider connection failed while "
@@ -986,6 +996,83 @@ ngx_http_precancel_no_store(ngx_http_request_t *r)
 }
 
 
+/*
+ * The reply is kept in memory by the postpone filter, which fails when it
+ * is larger than subrequest_output_buffer_size; nginx then marks the
+ * browser's connection as broken and the customer gets no answer at all.
+ * These filters stand in front of it for the module's own subrequest:
+ * they let a reply within the size through, and swallow a larger one,
+ * which then becomes an ordinary failure with a fallback.
+ */
+
+static ngx_int_t
+ngx_http_precancel_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_precancel_ctx_t  *ctx;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+
+    if (ctx == NULL || ctx->sr != r) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ctx->reply_max = clcf->subrequest_output_buffer_size;
+
+    if (r->headers_out.content_length_n > (off_t) ctx->reply_max) {
+        ctx->too_big = 1;
+        r->headers_out.content_length_n = -1;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_precancel_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    off_t                      size;
+    ngx_chain_t               *cl;
+    ngx_http_precancel_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+
+    if (ctx == NULL || ctx->sr != r) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (!ctx->too_big) {
+        size = 0;
+
+        for (cl = in; cl; cl = cl->next) {
+            size += ngx_buf_size(cl->buf);
+        }
+
+        if (ctx->reply_size + size <= ctx->reply_max) {
+            ctx->reply_size += size;
+            return ngx_http_next_body_filter(r, in);
+        }
+
+        ctx->too_big = 1;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "precancel reply too big, discarded");
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+
+        if (cl->buf->in_file) {
+            cl->buf->file_pos = cl->buf->file_last;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
@@ -1055,6 +1142,12 @@ static ngx_int_t
 ngx_http_precancel_init(ngx_conf_t *cf)
 {
     ngx_uint_t  i;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_precancel_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_precancel_body_filter;
 
     for (i = 0; i < 3; i++) {
         ngx_http_precancel_headers[i].hash =

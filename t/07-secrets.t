@@ -1,0 +1,93 @@
+# The private key is never in a response, an error page or a log line at
+# any level, debug included, whatever happens (behaviour 7).  The error
+# log of these tests is written at debug level.
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::Nginx::Socket 'no_plan';
+use PrecancelTest;
+
+PrecancelTest::setup();
+
+# both test keys, and a piece of each: none may show anywhere
+our @Secrets = map {
+    my $key = PrecancelTest::key($_);
+    die "no test key in $_" unless length $key > 24;
+    ($key, substr($key, 8, 16));
+} qw(test1.key test2.key);
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    my $provider = $block->provider;
+
+    return unless defined $provider;
+    chomp $provider;
+
+    $block->set_value("config", <<"_EOC_" . ($block->config // ""));
+    location = /account/cancel {
+        precancel_pass   /_precancel;
+        precancel_field  subscription_id  \$http_x_sub;
+        add_header X-Status \$precancel_status always;
+        add_header X-Error \$precancel_error always;
+    }
+    location = /_precancel {
+        internal;
+        proxy_read_timeout 1s;
+        proxy_pass $provider;
+    }
+_EOC_
+
+    $block->set_value("no_error_log", [@Secrets]);
+    $block->set_value("response_body_unlike",
+                      [map { qr/\Q$_\E/ } @Secrets]);
+});
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a successful precancel
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+X-Status: ^redirected$
+
+
+
+=== TEST 2: a rejected signature (the 502 error page)
+--- config
+    precancel_private_key_file $TEST_NGINX_KEYS/test2.key;
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel
+--- request
+GET /account/cancel
+--- error_code: 502
+--- response_headers_like
+X-Error: ^provider answered 400: "Invalid Signature"$
+
+
+
+=== TEST 3: a provider that echoes what it got back into its error
+--- provider
+http://127.0.0.1:$TEST_NGINX_SERVER_PORT/echo
+--- config
+    location = /echo {
+        return 400 '{"valid":false,"message":"sig=$http_signature pk=$http_signature_public_key"}';
+    }
+--- request
+GET /account/cancel
+--- error_code: 502
+
+
+
+=== TEST 4: a hostile field value
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel
+--- more_headers
+X-Sub: $private_key ${key} %s %n
+--- request
+GET /account/cancel
+--- error_code: 302
