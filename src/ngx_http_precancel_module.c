@@ -90,6 +90,7 @@ typedef struct {
 
     unsigned                         done:1;
     unsigned                         too_big:1;
+    unsigned                         complete:1;
     ngx_int_t                        sub_rc;
     ngx_uint_t                       sub_status;
     ngx_str_t                        sub_encoding;
@@ -684,6 +685,14 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
         return;
     }
 
+    if (ctx->sub_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        (void) ngx_http_precancel_fail(r, ctx,
+                                       NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
+                                       "provider request to \"%V\" failed "
+                                       "with %i", &plcf->uri, ctx->sub_rc);
+        return;
+    }
+
     if (ctx->too_big) {
         (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
                                        "provider reply is larger than "
@@ -692,19 +701,11 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
         return;
     }
 
-    if (ctx->sub_rc == NGX_ERROR) {
+    if (ctx->sub_rc == NGX_ERROR || !ctx->complete) {
         (void) ngx_http_precancel_fail(r, ctx,
                                        NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
                                        "provider connection failed while "
                                        "reading the reply");
-        return;
-    }
-
-    if (ctx->sub_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        (void) ngx_http_precancel_fail(r, ctx,
-                                       NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
-                                       "provider request to \"%V\" failed "
-                                       "with %i", &plcf->uri, ctx->sub_rc);
         return;
     }
 
@@ -1043,12 +1044,23 @@ ngx_http_precancel_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    if (!ctx->too_big) {
-        size = 0;
+    /*
+     * A reply that ends early (the provider closes after the headers)
+     * reaches the done handler as a success with half a body: only a
+     * reply seen to its last buffer is complete.
+     */
 
-        for (cl = in; cl; cl = cl->next) {
-            size += ngx_buf_size(cl->buf);
+    size = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+
+        if (cl->buf->last_buf || cl->buf->last_in_chain) {
+            ctx->complete = 1;
         }
+    }
+
+    if (!ctx->too_big) {
 
         if (ctx->reply_size + size <= ctx->reply_max) {
             ctx->reply_size += size;

@@ -9,34 +9,6 @@ use PrecancelTest;
 
 PrecancelTest::setup();
 
-# every block: the cancel location with a fallback, reporting the
-# variables in headers; blocks name the provider location they want
-add_block_preprocessor(sub {
-    my $block = shift;
-    my $provider = $block->provider;
-
-    return unless defined $provider;
-    chomp $provider;
-
-    my $fallback = $block->no_fallback ? ""
-                   : "precancel_fallback /account/cancel/direct?r=\$precancel_status;";
-
-    $block->set_value("config", <<"_EOC_" . ($block->config // ""));
-    location = /account/cancel {
-        precancel_pass /_precancel;
-        $fallback
-        add_header X-Status \$precancel_status always;
-        add_header X-Error \$precancel_error always;
-    }
-    location = /_precancel {
-        internal;
-        proxy_read_timeout 1s;
-        proxy_connect_timeout 1s;
-        proxy_pass $provider;
-    }
-_EOC_
-});
-
 run_tests();
 
 __DATA__

@@ -18,24 +18,12 @@ our @Secrets = map {
 
 add_block_preprocessor(sub {
     my $block = shift;
-    my $provider = $block->provider;
 
-    return unless defined $provider;
-    chomp $provider;
+    return unless defined $block->provider;
 
-    $block->set_value("config", <<"_EOC_" . ($block->config // ""));
-    location = /account/cancel {
-        precancel_pass   /_precancel;
-        precancel_field  subscription_id  \$http_x_sub;
-        add_header X-Status \$precancel_status always;
-        add_header X-Error \$precancel_error always;
-    }
-    location = /_precancel {
-        internal;
-        proxy_read_timeout 1s;
-        proxy_pass $provider;
-    }
-_EOC_
+    $block->set_value("no_fallback", 1);
+    $block->set_value("cancel_config",
+                      'precancel_field subscription_id $http_x_sub;');
 
     $block->set_value("no_error_log", [@Secrets]);
     $block->set_value("response_body_unlike",

@@ -32,6 +32,8 @@ sub setup {
 
     Test::Nginx::Socket::no_shuffle();
 
+    Test::Nginx::Socket::add_block_preprocessor(\&cancel_block);
+
     Test::Nginx::Socket::add_block_preprocessor(sub {
         my $block = shift;
 
@@ -43,6 +45,43 @@ sub setup {
 _EOC_
         }
     });
+}
+
+# A block with "--- provider URL" gets the usual pair of locations: the
+# cancel location (with a fallback unless "--- no_fallback", reporting the
+# two variables in headers, plus "--- cancel_config" lines) and the
+# provider location proxying to URL (plus "--- provider_config" lines).
+# The block's own "--- config" lines follow, at server level.
+sub cancel_block {
+    my $block = shift;
+    my $provider = $block->provider;
+
+    return unless defined $provider;
+    chomp $provider;
+
+    my $fallback = $block->no_fallback ? ""
+        : "precancel_fallback /account/cancel/direct?r=\$precancel_status;";
+    my $cancel = $block->cancel_config // "";
+    my $extra = $block->provider_config // "";
+    my $timeout = $extra =~ /proxy_read_timeout/ ? ""
+        : "proxy_read_timeout 2s;";
+
+    $block->set_value("config", <<"_EOC_" . ($block->config // ""));
+    location = /account/cancel {
+        precancel_pass /_precancel;
+        $fallback
+        $cancel
+        add_header X-Status \$precancel_status always;
+        add_header X-Error \$precancel_error always;
+    }
+    location = /_precancel {
+        internal;
+        proxy_connect_timeout 1s;
+        $timeout
+        $extra
+        proxy_pass $provider;
+    }
+_EOC_
 }
 
 # a port on 127.0.0.1 that nothing listens on now

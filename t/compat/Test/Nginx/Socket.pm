@@ -1285,9 +1285,13 @@ sub check_error_log {
             }
             last unless $missing;
             Time::HiRes::sleep(0.05);
-            my ($more, $pos) = read_log_lines($ErrLogFile, $ErrLogFilePos);
-            push @$lines, @$more;
-            $ErrLogFilePos = $pos unless $CheckAccumErrLog;
+            if ($CheckAccumErrLog) {
+                ($lines) = read_log_lines($ErrLogFile, 0);
+            } else {
+                my ($more, $pos) = read_log_lines($ErrLogFile, $ErrLogFilePos);
+                push @$lines, @$more;
+                $ErrLogFilePos = $pos;
+            }
         }
         for my $line (@$lines) {
             for my $pat (@pats) {
