@@ -22,7 +22,8 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps unit test t demo bench clean
+.PHONY: all module deps unit test t demo bench bench-callgrind bench-memory \
+        clean
 
 all: module
 
@@ -67,6 +68,15 @@ test: deps
 
 demo: deps module
 	sh $(CURDIR)/docs/demo/run
+
+bench: module
+	sh $(CURDIR)/bench/run
+
+bench-callgrind: module
+	sh $(CURDIR)/bench/run callgrind
+
+bench-memory: module
+	sh $(CURDIR)/bench/run memory
 
 clean:
 	rm -rf $(BUILD) t/servroot
