@@ -59,8 +59,11 @@ $(BUILD)/unit/test_%: t/unit/test_%.c src/ngx_http_precancel_%.c \
 unit: $(UNIT_TESTS)
 	$(PROVE) --exec '' $(UNIT_TESTS)
 
+# the Test::Nginx suite; t/99-secrets-sweep.t then searches the logs of
+# every nginx it started for the private keys
 t: module
-	$(PROVE) $(TEST_NGINX_INC) -r t/
+	rm -rf $(BUILD)/sweep && mkdir -p $(BUILD)/sweep
+	PRECANCEL_SWEEP_DIR=$(BUILD)/sweep $(PROVE) $(TEST_NGINX_INC) t/
 
 test: deps
 	$(MAKE) unit

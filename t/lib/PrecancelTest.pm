@@ -32,6 +32,8 @@ sub setup {
 
     Test::Nginx::Socket::no_shuffle();
 
+    # preprocessors run last-added first: this one sees finished blocks
+    Test::Nginx::Socket::add_block_preprocessor(\&secret_checks);
     Test::Nginx::Socket::add_block_preprocessor(\&cancel_block);
 
     Test::Nginx::Socket::add_block_preprocessor(sub {
@@ -45,6 +47,60 @@ sub setup {
 _EOC_
         }
     });
+}
+
+# Every private key of t/keys and a 16-byte piece of each: none of them
+# may show in any response, header or log line of any test.
+sub secrets {
+    my @secrets;
+
+    for my $file (sort glob("$KEYS/*.key")) {
+        my $key = PrecancelStandin::read_key($file);
+        next unless defined $key && length $key;
+        push @secrets, $key, substr($key, 8, 16);
+    }
+
+    die "no test keys found in $KEYS" unless @secrets;
+    return @secrets;
+}
+
+sub secrets_re {
+    return join '|', map { quotemeta } secrets();
+}
+
+# Added to every block of every file: the response's headers and body
+# must not hold a key, and with PRECANCEL_SWEEP_DIR set (make t sets it)
+# every nginx also writes a debug error log and an access log there, for
+# t/99-secrets-sweep.t to search once the whole suite has run.
+sub secret_checks {
+    my $block = shift;
+    my $dir = $ENV{PRECANCEL_SWEEP_DIR};
+    my $re = secrets_re();
+
+    if ($dir) {
+        $block->set_value("main_config", ($block->main_config // "")
+                          . "\nerror_log $dir/error.log debug;\n");
+
+        $block->set_value("http_config", ($block->http_config // "")
+                          . <<"_EOC_");
+    log_format precancel_sweep '\$time_local "\$request" \$status '
+                               'location="\$sent_http_location" '
+                               'status="\$precancel_status" '
+                               'error="\$precancel_error"';
+    access_log $dir/access.log precancel_sweep;
+_EOC_
+    }
+
+    return if defined $block->must_die
+              || !(defined $block->request || defined $block->raw_request);
+
+    $block->set_value("raw_response_headers_unlike", $re)
+        unless defined $block->raw_response_headers_unlike;
+
+    $block->set_value("response_body_unlike", $re)
+        unless defined $block->response_body
+               || defined $block->response_body_like
+               || defined $block->response_body_unlike;
 }
 
 # A block with "--- provider URL" gets the usual pair of locations: the
