@@ -9,6 +9,8 @@ CC          ?= cc
 PROVE       ?= prove
 WARN_FLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
 CC_OPT      ?= -g -O2 -fstack-protector-strong -fPIC $(WARN_FLAGS)
+LD_OPT      ?= -Wl,-z,relro -Wl,-z,now
+SANITIZE     = -fsanitize=address,undefined -fno-omit-frame-pointer
 
 MODULE       = $(BUILD)/nginx/objs/ngx_http_precancel_module.so
 SRCS         = $(wildcard $(CURDIR)/src/*.c) $(wildcard $(CURDIR)/src/*.h)
@@ -22,7 +24,7 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps unit test t demo bench bench-callgrind bench-memory \
+.PHONY: all module deps unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory \
         clean
 
 all: module
@@ -44,6 +46,7 @@ $(BUILD)/nginx/objs/Makefile: config
 	                      printf "%s\n" "$${NGX_CONF_FLAGS[@]}"'); fi; \
 	cd $(BUILD)/nginx && IFS=' \
 ' && ./configure $$flags --with-compat --with-cc-opt='$(CC_OPT)' \
+	    --with-ld-opt='$(LD_OPT)' \
 	    --add-dynamic-module=$(CURDIR) > configure.log \
 	    || { cat configure.log; exit 1; }
 
@@ -58,6 +61,26 @@ $(BUILD)/unit/test_%: t/unit/test_%.c src/ngx_http_precancel_%.c \
 
 unit: $(UNIT_TESTS)
 	$(PROVE) --exec '' $(UNIT_TESTS)
+
+# the unit tests again, built with AddressSanitizer and UBSan
+unit-asan:
+	$(MAKE) unit BUILD=$(BUILD)/asan \
+	    CC='$(CC) $(SANITIZE) -fno-sanitize-recover=all'
+
+# the whole Test::Nginx suite against the module built with ASan and UBSan
+# (loaded into Debian's nginx through t/lib/nginx-asan); any report fails
+asan:
+	$(MAKE) module BUILD=$(BUILD)/asan LD_OPT='$(SANITIZE)' \
+	    CC_OPT='-g -O1 -fPIC $(SANITIZE) $(WARN_FLAGS)'
+	rm -rf $(BUILD)/asan/reports && mkdir -p $(BUILD)/asan/reports
+	PRECANCEL_ASAN_DIR=$(BUILD)/asan/reports \
+	TEST_NGINX_BINARY=$(CURDIR)/t/lib/nginx-asan \
+	TEST_NGINX_LOAD_MODULES=$(BUILD)/asan/nginx/objs/ngx_http_precancel_module.so \
+	    $(PROVE) $(TEST_NGINX_INC) t/
+	@if ls $(BUILD)/asan/reports | grep -q .; then \
+	    cat $(BUILD)/asan/reports/*; \
+	    echo "sanitizer reports in $(BUILD)/asan/reports"; exit 1; fi
+	@echo "asan: no AddressSanitizer or UBSan report"
 
 # the Test::Nginx suite; t/99-secrets-sweep.t then searches the logs of
 # every nginx it started for the private keys
