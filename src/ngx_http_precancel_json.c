@@ -53,6 +53,35 @@ static void reset_wants(ngx_http_precancel_json_want_t *wants,
 
 static const unsigned char  hex[] = "0123456789abcdef";
 
+/*
+ * What escaping adds to a byte: 0 (copied), 1 (\n and the like) or 5
+ * (\u00XX); both passes of the writer are one table look-up a byte.
+ */
+static const unsigned char  escape_extra[256] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5,   /* 0x00 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,   /* 0x10 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x20 " */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,   /* 0x50 \ */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5,   /* 0x70 DEL */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+/* the letter after the backslash for the bytes escape_extra gives 1 */
+static const unsigned char  escape_short[128] = {
+    ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
+    ['"'] = '"', ['\\'] = '\\'
+};
+
 
 size_t
 ngx_http_precancel_json_len(const ngx_http_precancel_json_node_t *root)
@@ -177,26 +206,12 @@ object_write(unsigned char *dst, const ngx_http_precancel_json_node_t *obj,
 size_t
 ngx_http_precancel_json_escape_len(const unsigned char *s, size_t len)
 {
-    size_t         n;
-    unsigned char  c;
+    size_t  n;
 
     n = len;
 
     while (len--) {
-        c = *s++;
-
-        switch (c) {
-        case '"': case '\\': case '\b': case '\f':
-        case '\n': case '\r': case '\t':
-            n += 1;
-            break;
-
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                /* \u00XX */
-                n += 5;
-            }
-        }
+        n += escape_extra[*s++];
     }
 
     return n;
@@ -212,27 +227,24 @@ ngx_http_precancel_json_escape(unsigned char *dst, const unsigned char *s,
     while (len--) {
         c = *s++;
 
-        switch (c) {
-        case '"':  *dst++ = '\\'; *dst++ = '"'; break;
-        case '\\': *dst++ = '\\'; *dst++ = '\\'; break;
-        case '\b': *dst++ = '\\'; *dst++ = 'b'; break;
-        case '\f': *dst++ = '\\'; *dst++ = 'f'; break;
-        case '\n': *dst++ = '\\'; *dst++ = 'n'; break;
-        case '\r': *dst++ = '\\'; *dst++ = 'r'; break;
-        case '\t': *dst++ = '\\'; *dst++ = 't'; break;
+        switch (escape_extra[c]) {
 
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                *dst++ = '\\';
-                *dst++ = 'u';
-                *dst++ = '0';
-                *dst++ = '0';
-                *dst++ = hex[c >> 4];
-                *dst++ = hex[c & 0xf];
+        case 0:
+            *dst++ = c;
+            break;
 
-            } else {
-                *dst++ = c;
-            }
+        case 1:
+            *dst++ = '\\';
+            *dst++ = escape_short[c];
+            break;
+
+        default: /* 5: \u00XX */
+            *dst++ = '\\';
+            *dst++ = 'u';
+            *dst++ = '0';
+            *dst++ = '0';
+            *dst++ = hex[c >> 4];
+            *dst++ = hex[c & 0xf];
         }
     }
 

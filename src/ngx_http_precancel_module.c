@@ -120,6 +120,7 @@ static ngx_int_t ngx_http_precancel_start(ngx_http_request_t *r,
 static ngx_int_t ngx_http_precancel_build_body(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
     ngx_str_t *body);
+static u_char *ngx_http_precancel_timestamp(void);
 static ngx_http_headers_in_t *ngx_http_precancel_headers_in(
     ngx_http_request_t *r, ngx_str_t *body, ngx_str_t *signature,
     ngx_str_t *public_key);
@@ -461,15 +462,13 @@ ngx_http_precancel_build_body(ngx_http_request_t *r,
 {
     u_char                          *p, *timestamp;
     size_t                           len;
-    ngx_tm_t                         tm;
     ngx_str_t                        value;
     ngx_uint_t                       i;
     ngx_http_precancel_field_t      *field;
     ngx_http_precancel_json_node_t  *nodes, *node;
 
     nodes = ngx_palloc(r->pool,
-                       plcf->nnodes * sizeof(ngx_http_precancel_json_node_t)
-                       + NGX_HTTP_PRECANCEL_TIMESTAMP_LEN);
+                       plcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
     if (nodes == NULL) {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
                                        "out of memory");
@@ -509,13 +508,7 @@ ngx_http_precancel_build_body(ngx_http_request_t *r,
         node->value_len = value.len;
     }
 
-    timestamp = (u_char *) (nodes + plcf->nnodes);
-
-    ngx_gmtime(ngx_time(), &tm);
-
-    (void) ngx_sprintf(timestamp, "%4d-%02d-%02dT%02d:%02d:%02dZ",
-                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+    timestamp = ngx_http_precancel_timestamp();
 
     nodes[plcf->timestamp_node].value = timestamp;
     nodes[plcf->timestamp_node].value_len = NGX_HTTP_PRECANCEL_TIMESTAMP_LEN;
@@ -539,6 +532,35 @@ ngx_http_precancel_build_body(ngx_http_request_t *r,
     body->len = len;
 
     return NGX_OK;
+}
+
+
+/*
+ * The ISO8601 UTC time of the request, formatted once a second: a worker
+ * is single-threaded, and the body copies the bytes before the next call.
+ */
+
+static u_char *
+ngx_http_precancel_timestamp(void)
+{
+    time_t     now;
+    ngx_tm_t   tm;
+
+    static time_t  last = -1;
+    static u_char  timestamp[NGX_HTTP_PRECANCEL_TIMESTAMP_LEN + 1];
+
+    now = ngx_time();
+
+    if (now != last) {
+        ngx_gmtime(now, &tm);
+
+        (void) ngx_sprintf(timestamp, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                           tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                           tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+        last = now;
+    }
+
+    return timestamp;
 }
 
 
@@ -744,8 +766,13 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
 
     ngx_str_null(&message);
 
+    /* the provider's message is quoted only for a failure's reason */
+
     if (err == NULL
-        && wants[WANT_MESSAGE].type == NGX_HTTP_PRECANCEL_JSON_STRING)
+        && wants[WANT_MESSAGE].type == NGX_HTTP_PRECANCEL_JSON_STRING
+        && (ctx->sub_status < NGX_HTTP_OK
+            || ctx->sub_status >= NGX_HTTP_SPECIAL_RESPONSE
+            || wants[WANT_VALID].type != NGX_HTTP_PRECANCEL_JSON_TRUE))
     {
         if (ngx_http_precancel_quote_message(r->pool, &message,
                                              wants[WANT_MESSAGE].str,
