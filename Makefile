@@ -88,8 +88,16 @@ t: module
 	rm -rf $(BUILD)/sweep && mkdir -p $(BUILD)/sweep
 	PRECANCEL_SWEEP_DIR=$(BUILD)/sweep $(PROVE) $(TEST_NGINX_INC) t/
 
+# short fuzzing runs; "t/fuzz/run 600" (FUZZ_SECONDS=600) for a long one
+FUZZ_SECONDS ?= 20
+
+fuzz:
+	sh $(CURDIR)/t/fuzz/run $(FUZZ_SECONDS)
+
 test: deps
 	$(MAKE) unit
+	$(MAKE) unit-asan
+	$(MAKE) fuzz
 	$(MAKE) t
 
 demo: deps module

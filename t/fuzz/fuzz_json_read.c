@@ -43,9 +43,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     for (i = 0; i < NWANTS; i++) {
-        /* garbage in the outputs: the reader must set them all */
+        /* wrong values in the outputs: the reader must set them all */
         wants[i].path = paths[i];
-        wants[i].type = (ngx_http_precancel_json_type_e) 0x5a;
+        wants[i].type = NGX_HTTP_PRECANCEL_JSON_OBJECT;
         wants[i].str = (const unsigned char *) &wants[i];
         wants[i].len = (size_t) -7;
     }

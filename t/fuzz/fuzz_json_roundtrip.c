@@ -341,31 +341,26 @@ check_escape(const uint8_t *data, size_t size)
 
 
 /*
- * "{X}" made "{X,X}" and read with wants for the leaves alone: every
- * member of the root leads to a written leaf, so the first member of the
- * second copy is a duplicate even when it is an object that no want
- * names itself.
+ * "{X}" made "{X,X}" must be refused as a duplicate in the second copy,
+ * read once with wants for the leaves, once with wants only for a child
+ * "zz" that no object has, so that the objects are counted on the way to
+ * wants never found.  With the leaves the first member of the second copy
+ * is the duplicate; with the "zz" wants the first object in it, if any.
  */
 
 static void
 check_duplicate(const unsigned char *json, size_t len, tree_node_t *t,
     size_t n)
 {
-    size_t                           i, inner, dlen, nwants, err_off;
+    int                              objects;
+    size_t                           i, inner, dlen, nwants, err_off, c;
     const char                      *err;
     unsigned char                   *dup, *scratch;
     ngx_http_precancel_json_want_t   wants[MAX_NODES];
+    char                             paths[MAX_NODES][MAX_PATH_LEN + 3];
 
     if (!t[0].written) {
         return;
-    }
-
-    nwants = 0;
-
-    for (i = 1; i < n; i++) {
-        if (t[i].first == NONE) {
-            wants[nwants++].path = t[i].path;
-        }
     }
 
     inner = len - 2;
@@ -384,7 +379,13 @@ check_duplicate(const unsigned char *json, size_t len, tree_node_t *t,
     memcpy(dup + 2 + inner, json + 1, inner);
     dup[dlen - 1] = '}';
 
-    err_off = 0;
+    nwants = 0;
+
+    for (i = 1; i < n; i++) {
+        if (t[i].first == NONE) {
+            wants[nwants++].path = t[i].path;
+        }
+    }
 
     err = ngx_http_precancel_json_lookup(dup, dlen, wants, nwants, scratch,
                                          &err_off);
@@ -392,6 +393,39 @@ check_duplicate(const unsigned char *json, size_t len, tree_node_t *t,
     if (err == NULL || strcmp(err, "duplicate member") != 0
         || err_off != inner + 2)
     {
+        abort();
+    }
+
+    nwants = 0;
+
+    for (i = 1; i < n; i++) {
+        if (t[i].first != NONE) {
+            strcpy(paths[nwants], t[i].path);
+            strcat(paths[nwants], ".zz");
+            wants[nwants].path = paths[nwants];
+            nwants++;
+        }
+    }
+
+    objects = 0;
+
+    for (c = t[0].first; c != NONE; c = t[c].next) {
+        if (t[c].written && t[c].first != NONE) {
+            objects = 1;
+        }
+    }
+
+    err = ngx_http_precancel_json_lookup(dup, dlen, wants, nwants, scratch,
+                                         &err_off);
+
+    if (objects) {
+        if (err == NULL || strcmp(err, "duplicate member") != 0
+            || err_off < inner + 2 || err_off >= dlen)
+        {
+            abort();
+        }
+
+    } else if (err != NULL) {
         abort();
     }
 

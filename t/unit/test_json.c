@@ -577,6 +577,8 @@ test_reader_errors(void)
           "high surrogate then not a low one" },
         { "{\"a\":\"\\ud800\\n\"}", 0, NULL, 6,
           "high surrogate then another escape" },
+        { "{\"a\":\"\\udbff\\ue000\"}", 0, NULL, 6,
+          "high surrogate then U+E000, just above the low ones" },
         { "{\"a\":\"\\x\"}", 0, "invalid escape in string", 6,
           "bad escape \\x" },
         { "{\"a\":\"\\U00e9\"}", 0, NULL, 6, "bad escape \\U" },
