@@ -2,6 +2,8 @@
 # the configure flags Debian used, so /usr/sbin/nginx loads the .so) or
 # against another nginx tree: make NGINX_SRC=/path/to/nginx-1.22.1
 
+MAKEFLAGS   += --no-print-directory
+
 NGINX_SRC   ?= /usr/share/nginx/src
 NGINX_BIN   ?= /usr/sbin/nginx
 BUILD       ?= $(CURDIR)/build
