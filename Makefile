@@ -26,7 +26,7 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory \
+.PHONY: all module deps unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory soak \
         clean
 
 all: module
@@ -113,6 +113,9 @@ bench-callgrind: module
 
 bench-memory: module
 	sh $(CURDIR)/bench/run memory
+
+soak: module
+	bash $(CURDIR)/bench/soak
 
 clean:
 	rm -rf $(BUILD) t/servroot
