@@ -42,7 +42,7 @@ my %cfg = (
     duration    => env('DURATION', 10),
     warmup      => env('WARMUP', 2),
     connections => env('CONNECTIONS', 32),
-    threads     => env('THREADS', 2),
+    threads     => env('THREADS', 1),
     workers     => env('WORKERS', 1),
     port        => env('BENCH_PORT', 19900),
     variants    => env('VARIANTS', 'static proxy module njs app'),
@@ -231,6 +231,9 @@ $load
 $proc$user
 pid        $dir/nginx.pid;
 error_log  $log;
+
+# as a deployment would: precancel_redirect_allow is then matched by JIT code
+pcre_jit   on;
 
 events {
     worker_connections  4096;
