@@ -8,6 +8,7 @@
 
 use strict;
 use warnings;
+no warnings "portable";    # 64-bit addresses from /proc/PID/maps
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
