@@ -96,6 +96,17 @@ sub in_memory {
     return 0;
 }
 
+# stop the nginx this test started, however the test ends
+my $started;
+
+END {
+    if ($started && kill 0, $started) {
+        kill 'QUIT', $started;
+        for (1 .. 50) { last unless kill 0, $started; sleep 0.1 }
+        kill 'KILL', $started if kill 0, $started;
+    }
+}
+
 sub master_pid {
     open my $fh, '<', "$dir/logs/nginx.pid" or return;
     my $pid = <$fh>;
@@ -110,6 +121,7 @@ is(system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf",
 my $pid;
 for (1 .. 50) { last if $pid = master_pid(); sleep 0.1 }
 ok($pid, "master pid $pid");
+$started = $pid;
 
 ok(in_memory($pid, $old), "the key in use is found in the master's memory");
 
