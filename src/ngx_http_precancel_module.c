@@ -135,7 +135,8 @@ static ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, const char *fmt, ...);
 static ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool,
     ngx_str_t *dst, const u_char *src, size_t len);
-static ngx_int_t ngx_http_precancel_no_store(ngx_http_request_t *r);
+static ngx_int_t ngx_http_precancel_add_header(ngx_http_request_t *r,
+    char *name, char *value);
 
 static ngx_int_t ngx_http_precancel_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_precancel_body_filter(ngx_http_request_t *r,
@@ -304,7 +305,6 @@ static ngx_int_t
 ngx_http_precancel_handler(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
-    ngx_table_elt_t                *h;
     ngx_http_precancel_ctx_t       *ctx;
     ngx_http_precancel_loc_conf_t  *plcf;
 
@@ -312,14 +312,11 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
                    "precancel handler");
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_POST))) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_precancel_add_header(r, "Allow", "GET, POST")
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "GET, POST");
 
         return NGX_HTTP_NOT_ALLOWED;
     }
@@ -695,6 +692,7 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
     size_t                           len, err_off;
     ngx_str_t                        message, url;
     ngx_int_t                        n;
+    ngx_uint_t                       not_2xx;
     const char                      *err;
     ngx_http_precancel_json_want_t   wants[3];
 
@@ -766,12 +764,14 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
 
     ngx_str_null(&message);
 
+    not_2xx = ctx->sub_status < NGX_HTTP_OK
+              || ctx->sub_status >= NGX_HTTP_SPECIAL_RESPONSE;
+
     /* the provider's message is quoted only for a failure's reason */
 
     if (err == NULL
         && wants[WANT_MESSAGE].type == NGX_HTTP_PRECANCEL_JSON_STRING
-        && (ctx->sub_status < NGX_HTTP_OK
-            || ctx->sub_status >= NGX_HTTP_SPECIAL_RESPONSE
+        && (not_2xx
             || wants[WANT_VALID].type != NGX_HTTP_PRECANCEL_JSON_TRUE))
     {
         if (ngx_http_precancel_quote_message(r->pool, &message,
@@ -786,9 +786,7 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
         }
     }
 
-    if (ctx->sub_status < NGX_HTTP_OK
-        || ctx->sub_status >= NGX_HTTP_SPECIAL_RESPONSE)
-    {
+    if (not_2xx) {
         if (err == NULL
             && wants[WANT_VALID].type == NGX_HTTP_PRECANCEL_JSON_FALSE)
         {
@@ -883,53 +881,46 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_precancel_answer(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx)
 {
-    ngx_str_t                       target;
     ngx_http_complex_value_t        cv;
     ngx_http_precancel_loc_conf_t  *plcf;
+
+    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
 
     if (ctx->status == NGX_HTTP_PRECANCEL_REDIRECTED) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "precancel redirect to \"%V\"", &ctx->url);
 
-        if (ngx_http_precancel_no_store(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
         cv.value = ctx->url;
 
-        return ngx_http_send_response(r, NGX_HTTP_MOVED_TEMPORARILY, NULL,
-                                      &cv);
-    }
+    } else {
+        plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
 
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+        if (plcf->fallback
+            && ngx_http_complex_value(r, plcf->fallback, &cv.value) != NGX_OK)
+        {
+            ngx_str_null(&cv.value);
+        }
 
-    ngx_str_null(&target);
+        if (cv.value.len == 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "precancel failed: %V, answering 502 "
+                          "(no precancel_fallback)", &ctx->error);
 
-    if (plcf->fallback
-        && ngx_http_complex_value(r, plcf->fallback, &target) != NGX_OK)
-    {
-        ngx_str_null(&target);
-    }
+            return NGX_HTTP_BAD_GATEWAY;
+        }
 
-    if (target.len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "precancel failed: %V, answering 502 "
-                      "(no precancel_fallback)", &ctx->error);
-
-        return NGX_HTTP_BAD_GATEWAY;
+                      "precancel failed: %V, redirecting to fallback \"%V\"",
+                      &ctx->error, &cv.value);
     }
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "precancel failed: %V, redirecting to fallback \"%V\"",
-                  &ctx->error, &target);
+    /* a shared cache must never hand one customer's redirect to another */
 
-    if (ngx_http_precancel_no_store(r) != NGX_OK) {
+    if (ngx_http_precancel_add_header(r, "Cache-Control", "no-store")
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
-    cv.value = target;
 
     return ngx_http_send_response(r, NGX_HTTP_MOVED_TEMPORARILY, NULL, &cv);
 }
@@ -1007,7 +998,7 @@ ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
 
 
 static ngx_int_t
-ngx_http_precancel_no_store(ngx_http_request_t *r)
+ngx_http_precancel_add_header(ngx_http_request_t *r, char *name, char *value)
 {
     ngx_table_elt_t  *h;
 
@@ -1017,8 +1008,10 @@ ngx_http_precancel_no_store(ngx_http_request_t *r)
     }
 
     h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+    h->value.len = ngx_strlen(value);
+    h->value.data = (u_char *) value;
 
     return NGX_OK;
 }
