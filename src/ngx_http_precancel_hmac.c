@@ -17,6 +17,26 @@
 #include "ngx_http_precancel_hmac.h"
 
 
+/* "000102...ff": the two lowercase hex digits of every byte value */
+static const char  ngx_http_precancel_hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f"
+    "303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f"
+    "505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f"
+    "707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f"
+    "909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+
 struct ngx_http_precancel_hmac_s {
     EVP_MAC_CTX  *ctx;
     size_t        size;
@@ -106,8 +126,6 @@ ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
     size_t         i, n;
     unsigned char  md[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX / 2];
 
-    static const char  digits[] = "0123456789abcdef";
-
     /* no key: restore the keyed state prepared by create() */
 
     if (!EVP_MAC_init(hmac->ctx, NULL, 0, NULL)) {
@@ -125,9 +143,11 @@ ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
         return -1;
     }
 
+    /* two hex digits a byte, one look-up */
+
     for (i = 0; i < n; i++) {
-        *hex++ = digits[md[i] >> 4];
-        *hex++ = digits[md[i] & 0xf];
+        memcpy(hex, &ngx_http_precancel_hex_pairs[2 * md[i]], 2);
+        hex += 2;
     }
 
     return 0;

@@ -76,6 +76,19 @@ static const unsigned char  escape_extra[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 
+/* bytes a string holds as they are: 0x20..0x7f but for '"' and '\\' */
+static const unsigned char  string_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x20 " */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x50 \ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1    /* 0x70 */
+    /* 0x80..0xff: 0, read as UTF-8 sequences */
+};
+
 /* the letter after the backslash for the bytes escape_extra gives 1 */
 static const unsigned char  escape_short[128] = {
     ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
@@ -222,16 +235,30 @@ unsigned char *
 ngx_http_precancel_json_escape(unsigned char *dst, const unsigned char *s,
     size_t len)
 {
+    size_t         n;
     unsigned char  c;
 
-    while (len--) {
+    for ( ;; ) {
+
+        /* most values need no escaping: copy the run up to the next one */
+
+        for (n = 0; n < len && escape_extra[s[n]] == 0; n++) {
+            /* void */
+        }
+
+        memcpy(dst, s, n);
+        dst += n;
+        s += n;
+        len -= n;
+
+        if (len == 0) {
+            return dst;
+        }
+
         c = *s++;
+        len--;
 
         switch (escape_extra[c]) {
-
-        case 0:
-            *dst++ = c;
-            break;
 
         case 1:
             *dst++ = '\\';
@@ -247,8 +274,6 @@ ngx_http_precancel_json_escape(unsigned char *dst, const unsigned char *s,
             *dst++ = hex[c & 0xf];
         }
     }
-
-    return dst;
 }
 
 
@@ -723,6 +748,21 @@ scan_string(const unsigned char **pp, const unsigned char *end,
 
     for ( ;; ) {
 
+        /* a run of printable ASCII other than quote and backslash */
+
+        for (n = 0; p + n < end && string_plain[p[n]]; n++) {
+            /* void */
+        }
+
+        if (n) {
+            if (d) {
+                memcpy(d, p, n);
+                d += n;
+            }
+
+            p += n;
+        }
+
         if (p == end) {
             *pp = p;
             return "unterminated string";
@@ -752,15 +792,6 @@ scan_string(const unsigned char **pp, const unsigned char *end,
             }
 
             p += n;
-            continue;
-        }
-
-        if (c != '\\') {
-            if (d) {
-                *d++ = c;
-            }
-
-            p++;
             continue;
         }
 
