@@ -26,7 +26,7 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory soak \
+.PHONY: all module deps deps-bench unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory soak \
         clean
 
 all: module
@@ -35,6 +35,9 @@ module: $(MODULE)
 
 deps:
 	sh $(CURDIR)/.ci/deps
+
+deps-bench:
+	sh $(CURDIR)/.ci/deps bench
 
 # Debian's recipe: a build tree that links to the source, its conf_flags,
 # --with-compat, and "make modules" only
@@ -105,16 +108,16 @@ test: deps
 demo: deps module
 	sh $(CURDIR)/docs/demo/run
 
-bench: module
+bench: deps-bench module
 	sh $(CURDIR)/bench/run
 
-bench-callgrind: module
+bench-callgrind: deps-bench module
 	sh $(CURDIR)/bench/run callgrind
 
-bench-memory: module
+bench-memory: deps-bench module
 	sh $(CURDIR)/bench/run memory
 
-soak: module
+soak: deps-bench module
 	bash $(CURDIR)/bench/soak
 
 clean:

@@ -50,6 +50,7 @@ my %cfg = (
     cg_warmup   => env('CG_WARMUP', 200),
     mem_n       => env('MEM_N', 50),
     strict      => env('STRICT', 0),
+    pin         => env('PIN', 'off'),
 );
 
 my $mode = shift(@ARGV) // 'throughput';
@@ -65,6 +66,26 @@ die "bench: DURATION must be seconds, not \"$cfg{duration}\"\n"
     unless $cfg{duration} =~ /^[1-9][0-9]*$/;
 die "bench: THREADS must not exceed CONNECTIONS\n"
     if $cfg{threads} > $cfg{connections};
+
+# PIN=W,S,V: run wrk on CPU W, the stand-in's worker on CPU S and the
+# variant's workers (and the Node.js app) on CPU V; PIN=off: let the
+# scheduler place them
+my %pin;
+if ($cfg{pin} ne 'off') {
+    die "bench: PIN must be \"off\" or three CPU numbers W,S,V, not \"$cfg{pin}\"\n"
+        unless $cfg{pin} =~ /^(\d+),(\d+),(\d+)$/;
+    @pin{qw(wrk standin variant)} = ($1, $2, $3);
+    my $ncpu = `nproc 2>/dev/null` || 1;
+    for (values %pin) {
+        die "bench: PIN names CPU $_, but this machine has $ncpu CPUs\n" if $_ >= $ncpu;
+    }
+}
+sub pin_cmd { my ($who) = @_; defined $pin{$who} ? ('taskset', '-c', $pin{$who}) : () }
+sub pin_conf {
+    my ($who) = @_;
+    return '' unless defined $pin{$who};
+    return "worker_cpu_affinity auto 1" . ('0' x $pin{$who}) . ";\n";
+}
 
 my @all_variants = qw(static proxy module njs app);
 my @variants = split ' ', $cfg{variants};
@@ -103,7 +124,7 @@ $results = abs_path($results);
         "module: $cfg{module_built}\nmodule sha256: $sha\n",
         "nginx: ", `$cfg{nginx} -v 2>&1`,
         "cpus: ", `nproc 2>/dev/null` // "?\n",
-        map({ "$_: $cfg{$_}\n" } qw(rounds duration warmup connections threads workers cg_n cg_warmup mem_n)),
+        map({ "$_: $cfg{$_}\n" } qw(rounds duration warmup connections threads workers pin cg_n cg_warmup mem_n)),
         "variants: @variants\n";
     close $info;
 }
@@ -218,11 +239,11 @@ sub fill {
 # $how: 'daemon' (a child of ours, master + workers), 'single' (one
 # process, for valgrind), 'debug' (as daemon, with a debug log)
 sub nginx_conf {
-    my ($name, $dir, $how, $modules, $http) = @_;
+    my ($name, $dir, $how, $modules, $http, $cpu) = @_;
     my $load = join '', map { "load_module $_;\n" } @$modules;
     my $proc = $how eq 'single'
         ? "master_process off;\ndaemon off;\nworker_processes 1;\n"
-        : "daemon off;\nworker_processes $cfg{workers};\n";
+        : "daemon off;\nworker_processes $cfg{workers};\n" . ($cpu // '');
     my $log = $how eq 'debug' ? "$dir/debug.log debug" : "$dir/error.log warn";
     my $user = $> == 0 ? "user nobody nogroup;\n" : '';
     return <<"EOF";
@@ -275,7 +296,7 @@ sub standin_conf {
                     MODE => $mode, PORT => $port{standin}, DIR => $dir);
     $http =~ s/^.*?\nhttp \{\n//s;      # keep the http block's contents
     $http =~ s/\}\s*\z//;
-    my $conf = nginx_conf('stand-in', $dir, 'daemon', [], $http);
+    my $conf = nginx_conf('stand-in', $dir, 'daemon', [], $http, pin_conf('standin'));
     $conf =~ s/worker_processes \d+;/worker_processes 1;/;
     $conf =~ s/\n    upstream standin \{.*?\n    \}\n//s;
     return $conf;
@@ -332,6 +353,7 @@ sub standin_mode {
 }
 
 my %variant_pid;
+my %node_pid;       # the Node.js app behind a variant
 
 sub variant_conf {
     my ($v, $dir, $how) = @_;
@@ -344,7 +366,7 @@ sub variant_conf {
                     SIGNATURE => $fixed_sig);
     $http =~ s/^/    /mg;
     $http =~ s/^    $//mg;
-    return nginx_conf($v, $dir, $how, \@modules, $http);
+    return nginx_conf($v, $dir, $how, \@modules, $http, pin_conf('variant'));
 }
 
 sub start_variant {
@@ -361,8 +383,9 @@ sub start_variant {
     }
     if ($v eq 'app') {
         fail("port 127.0.0.1:$port{node} is in use") unless port_free($port{node});
-        my $pid = spawn('node app', "$dir/node.log", $cfg{node}, "$bench/conf/app.js",
+        my $pid = spawn('node app', "$dir/node.log", pin_cmd('variant'), $cfg{node}, "$bench/conf/app.js",
                         $port{node}, $port{standin}, "$dir/precancel.key");
+        $node_pid{$v} = $pid;
         wait_port($port{node}, $pid, 'the Node.js app');
     }
     $variant_pid{$v} = start_nginx($v, $dir, variant_conf($v, $dir, $how), $port{$v}, @wrap);
@@ -534,9 +557,76 @@ sub parse_wrk {
     return \%r;
 }
 
+# ------------------------------------------------------------ CPU time
+# Where the machine's time goes during a timed run, read off /proc: the
+# CPU seconds of the variant's workers (and of the Node.js app), of the
+# stand-in's worker and of wrk, and the whole machine's busy, idle and
+# steal time.  Unlike requests/s, CPU time per request does not depend
+# much on how the scheduler shares two cores among three processes.
+
+my $clk_tck = eval { POSIX::sysconf(POSIX::_SC_CLK_TCK()) } || 100;
+
+
+sub proc_stat {
+    my ($pid) = @_;
+    open(my $f, '<', "/proc/$pid/stat") or return;
+    my $s = <$f>;
+    close $f;
+    $s =~ s/^.*\)\s+// or return;      # the name may hold spaces
+    return [split ' ', $s];             # [0] state, [1] ppid, [11] utime
+}
+
+sub cpu_seconds {      # user + system (or, with $user, user only) of these
+    my ($user, @pids) = @_;     # processes and their children
+    my %want = map { $_ => 1 } @pids;
+    opendir(my $d, '/proc') or return 0;
+    for my $p (grep { /^\d+$/ } readdir $d) {
+        my $st = proc_stat($p) or next;
+        $want{$p} = 1 if $want{$st->[1]};
+    }
+    closedir $d;
+    my $t = 0;
+    for my $p (keys %want) {
+        my $st = proc_stat($p) or next;
+        $t += $st->[11] + ($user ? 0 : $st->[12]);
+    }
+    return $t / $clk_tck;
+}
+
+sub machine_ticks {    # busy, idle, steal
+    open(my $f, '<', '/proc/stat') or return (0, 0, 0);
+    my ($u, $n, $s, $idle, $io, $irq, $sirq, $steal) = (split ' ', scalar <$f>)[1 .. 8];
+    close $f;
+    return (($u + $n + $s + $irq + $sirq) / $clk_tck, ($idle + $io) / $clk_tck,
+            ($steal // 0) / $clk_tck);
+}
+
+sub cpu_snapshot {
+    my ($v) = @_;
+    my @vp = ($variant_pid{$v});
+    push @vp, $node_pid{$v} if $node_pid{$v};
+    my @t = times;
+    return { variant => cpu_seconds(0, @vp), variant_user => cpu_seconds(1, @vp),
+             standin => cpu_seconds(0, $standin_pid), wrk => $t[2] + $t[3],
+             machine => [machine_ticks()] };
+}
+
+sub cpu_used {         # microseconds per request, and the machine's shares
+    my ($a, $b, $requests) = @_;
+    my %c;
+    $c{$_} = 1e6 * ($b->{$_} - $a->{$_}) / $requests for qw(variant variant_user standin wrk);
+    my ($busy, $idle, $steal) = map { $b->{machine}[$_] - $a->{machine}[$_] } 0 .. 2;
+    my $all = $busy + $idle + $steal || 1;
+    $c{machine} = 1e6 * $busy / $requests;
+    $c{busy} = 100 * $busy / $all;
+    $c{steal} = 100 * $steal / $all;
+    return \%c;
+}
+
 sub run_wrk {
     my ($v, $secs, $out_file) = @_;
-    my @cmd = ($cfg{wrk}, '--latency', '-c', $cfg{connections}, '-t', $cfg{threads},
+    my $cpu0 = cpu_snapshot($v);
+    my @cmd = (pin_cmd('wrk'), $cfg{wrk}, '--latency', '-c', $cfg{connections}, '-t', $cfg{threads},
                '-d', "${secs}s", '--timeout', '5s',
                (map { ('-H', $_) } @browser_headers),
                "http://127.0.0.1:$port{$v}/cancel");
@@ -555,6 +645,7 @@ sub run_wrk {
     my $r = parse_wrk($out);
     fail("could not parse wrk's output for $v:\n$out")
         unless defined $r->{rps} && defined $r->{p50} && defined $r->{p99};
+    $r->{cpu} = cpu_used($cpu0, cpu_snapshot($v), $r->{requests} || 1);
     fail("$v answered $r->{non3xx} requests with a status other than 2xx/3xx "
          . "during the run: the variant is broken under load, not fast\n$out")
         if $r->{non3xx};
@@ -585,18 +676,28 @@ sub throughput {
             run_wrk($v, $cfg{warmup});
             my $r = run_wrk($v, $cfg{duration}, "$results/wrk-round$round-$v.txt");
             $res{$round}{$v} = $r;
-            printf "  round %d %-7s %10.0f req/s  p50 %-8s p99 %s\n", $round, $v,
-                $r->{rps}, fmt_ms($r->{p50}), fmt_ms($r->{p99});
+            my $c = $r->{cpu};
+            printf "  round %d %-7s %10.0f req/s  p50 %-8s p99 %-8s  cpu us/req: "
+                . "variant %5.1f (user %5.1f) stand-in %4.1f wrk %4.1f machine %5.1f "
+                . "(busy %3.0f%%, steal %2.0f%%)\n",
+                $round, $v, $r->{rps}, fmt_ms($r->{p50}), fmt_ms($r->{p99}),
+                @$c{qw(variant variant_user standin wrk machine busy steal)};
         }
     }
 
-    my $hdr = sprintf("%-5s %-7s %12s %10s %10s\n", 'round', 'variant', 'req/s', 'p50', 'p99');
+    # the CPU columns: microseconds of CPU time per request of the variant's
+    # nginx workers (with the Node.js app for "app"), of the stand-in, of
+    # wrk, and of the whole machine (busy %: its share of the run's time)
+    my $hdr = sprintf("%-5s %-7s %9s %9s %9s   %s\n", 'round', 'variant', 'req/s', 'p50', 'p99',
+                      'CPU us/request: variant  stand-in   wrk  machine  busy');
     $line->("\n== results ($results)\n\n" . $hdr);
     for my $round (1 .. $cfg{rounds}) {
         for my $v (@variants) {
             my $r = $res{$round}{$v};
-            $line->(sprintf("%-5d %-7s %12.0f %10s %10s\n", $round, $v, $r->{rps},
-                            fmt_ms($r->{p50}), fmt_ms($r->{p99})));
+            my $c = $r->{cpu};
+            $line->(sprintf("%-5d %-7s %9.0f %9s %9s   %23.1f %9.1f %5.1f %8.1f %4.0f%%\n",
+                            $round, $v, $r->{rps}, fmt_ms($r->{p50}), fmt_ms($r->{p99}),
+                            @$c{qw(variant standin wrk machine busy)}));
         }
     }
 
@@ -617,6 +718,15 @@ sub throughput {
                 my $name = $label =~ /p99/ ? "p99 module/$other" : "module/$other";
                 sprintf('%s %.2f', $name, $f->($res{$round}));
             } @targets)));
+            # the same comparison in CPU time: the other variant's CPU per
+            # request over the module's, so above 1 means the module is cheaper
+            my @others = grep { $have{$_} && $_ ne 'module' && $_ ne 'static' } @variants;
+            $line->(sprintf("           CPU per request, %s\n", join('  ', map {
+                my $o = $_;
+                sprintf('%s/module %.2f (variant only %.2f)', $o,
+                        $res{$round}{$o}{cpu}{machine} / ($res{$round}{module}{cpu}{machine} || 1),
+                        $res{$round}{$o}{cpu}{variant} / ($res{$round}{module}{cpu}{variant} || 1));
+            } @others))) if @others;
         }
         $line->("\ntargets (every round)\n");
         my $missed = 0;
@@ -630,11 +740,14 @@ sub throughput {
         }
         spew("$results/table.txt", $out);
         open(my $tsv, '>', "$results/results.tsv") or die;
-        print $tsv "round\tvariant\trps\tp50_ms\tp99_ms\trequests\n";
+        print $tsv "round\tvariant\trps\tp50_ms\tp99_ms\trequests\tcpu_variant_us\t"
+            . "cpu_variant_user_us\tcpu_standin_us\tcpu_wrk_us\tcpu_machine_us\tbusy_pct\tsteal_pct\n";
         for my $round (1 .. $cfg{rounds}) {
             for my $v (@variants) {
                 my $r = $res{$round}{$v};
-                print $tsv join("\t", $round, $v, @$r{qw(rps p50 p99 requests)}), "\n";
+                print $tsv join("\t", $round, $v, @$r{qw(rps p50 p99 requests)},
+                                map { sprintf('%.2f', $_) }
+                                @{$r->{cpu}}{qw(variant variant_user standin wrk machine busy steal)}), "\n";
             }
         }
         close $tsv;
