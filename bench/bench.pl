@@ -727,10 +727,10 @@ sub throughput {
                         $res{$round}{$o}{cpu}{machine} / ($res{$round}{module}{cpu}{machine} || 1),
                         $res{$round}{$o}{cpu}{variant} / ($res{$round}{module}{cpu}{variant} || 1));
             } @others))) if @others;
-            # what plain proxying reaches over njs and app: no module, which
-            # makes the same round trip, can go much beyond it
+            # for scale: what plain proxying, the same round trip with no
+            # work of its own, reaches over njs and app in the same round
             my @ceil = grep { $have{$_} } qw(njs app);
-            $line->(sprintf("           ceiling: %s\n", join('  ', map {
+            $line->(sprintf("           plain proxying: %s\n", join('  ', map {
                 sprintf('proxy/%s %.2f', $_, $res{$round}{proxy}{rps} / $res{$round}{$_}{rps})
             } @ceil))) if $have{proxy} && @ceil;
         }
@@ -746,7 +746,7 @@ sub throughput {
             if (!$ok && $op eq '>=' && $other ne 'proxy' && $have{proxy}) {
                 my @ceil = map { $res{$_}{proxy}{rps} / $res{$_}{$other}{rps} } 1 .. $cfg{rounds};
                 my $low = (sort { $a <=> $b } @ceil)[0];
-                $note = sprintf('  (proxy/%s itself is %.2f in its worst round)', $other, $low)
+                $note = sprintf('  (plain proxying reaches %.2f x %s in its worst round)', $low, $other)
                     if $low < $limit;
             }
             $line->(sprintf("  %-32s worst %5.2f  %s%s\n", $label, $worst, $ok ? 'PASS' : 'MISS', $note));
