@@ -739,7 +739,10 @@ sub throughput {
         for my $t (@targets) {
             my ($label, $other, $f, $op, $limit) = @$t;
             my @vals = map { $f->($res{$_}) } 1 .. $cfg{rounds};
-            my $worst = $op eq '>=' ? (sort { $a <=> $b } @vals)[0] : (sort { $b <=> $a } @vals)[0];
+            my @sorted = sort { $a <=> $b } @vals;
+            my $worst = $op eq '>=' ? $sorted[0] : $sorted[-1];
+            my $median = @sorted % 2 ? $sorted[$#sorted / 2]
+                       : ($sorted[@sorted / 2 - 1] + $sorted[@sorted / 2]) / 2;
             my $ok = $op eq '>=' ? $worst >= $limit : $worst <= $limit;
             $missed++ unless $ok;
             my $note = '';
@@ -749,7 +752,8 @@ sub throughput {
                 $note = sprintf('  (plain proxying reaches %.2f x %s in its worst round)', $low, $other)
                     if $low < $limit;
             }
-            $line->(sprintf("  %-32s worst %5.2f  %s%s\n", $label, $worst, $ok ? 'PASS' : 'MISS', $note));
+            $line->(sprintf("  %-32s worst %5.2f  median %5.2f  %s%s\n", $label, $worst, $median,
+                            $ok ? 'PASS' : 'MISS', $note));
         }
         spew("$results/table.txt", $out);
         open(my $tsv, '>', "$results/results.tsv") or die;
