@@ -576,8 +576,8 @@ sub proc_stat {
     return [split ' ', $s];             # [0] state, [1] ppid, [11] utime
 }
 
-sub cpu_seconds {      # user + system (or, with $user, user only) of these
-    my ($user, @pids) = @_;     # processes and their children
+sub cpu_seconds {      # (user, user + system) of these processes and their
+    my @pids = @_;      # children, from one pass over /proc
     my %want = map { $_ => 1 } @pids;
     opendir(my $d, '/proc') or return 0;
     for my $p (grep { /^\d+$/ } readdir $d) {
@@ -585,12 +585,13 @@ sub cpu_seconds {      # user + system (or, with $user, user only) of these
         $want{$p} = 1 if $want{$st->[1]};
     }
     closedir $d;
-    my $t = 0;
+    my ($user, $all) = (0, 0);
     for my $p (keys %want) {
         my $st = proc_stat($p) or next;
-        $t += $st->[11] + ($user ? 0 : $st->[12]);
+        $user += $st->[11];
+        $all += $st->[11] + $st->[12];
     }
-    return $t / $clk_tck;
+    return ($user / $clk_tck, $all / $clk_tck);
 }
 
 sub machine_ticks {    # busy, idle, steal
@@ -606,8 +607,9 @@ sub cpu_snapshot {
     my @vp = ($variant_pid{$v});
     push @vp, $node_pid{$v} if $node_pid{$v};
     my @t = times;
-    return { variant => cpu_seconds(0, @vp), variant_user => cpu_seconds(1, @vp),
-             standin => cpu_seconds(0, $standin_pid), wrk => $t[2] + $t[3],
+    my ($variant_user, $variant) = cpu_seconds(@vp);
+    return { variant => $variant, variant_user => $variant_user,
+             standin => (cpu_seconds($standin_pid))[1], wrk => $t[2] + $t[3],
              machine => [machine_ticks()] };
 }
 
@@ -702,6 +704,7 @@ sub throughput {
     }
 
     my %have = map { $_ => 1 } @variants;
+    my $rps_ratio = sub { my ($round, $a, $b) = @_; $res{$round}{$a}{rps} / $res{$round}{$b}{rps} };
     my @targets = (
         ['module req/s >= 0.85 x proxy', 'proxy', sub { $_[0]{module}{rps} / $_[0]{proxy}{rps} }, '>=', 0.85],
         ['module p99 <= 1.3 x proxy p99', 'proxy', sub { $_[0]{module}{p99} / $_[0]{proxy}{p99} }, '<=', 1.3],
@@ -731,7 +734,7 @@ sub throughput {
             # work of its own, reaches over njs and app in the same round
             my @ceil = grep { $have{$_} } qw(njs app);
             $line->(sprintf("           plain proxying: %s\n", join('  ', map {
-                sprintf('proxy/%s %.2f', $_, $res{$round}{proxy}{rps} / $res{$round}{$_}{rps})
+                sprintf('proxy/%s %.2f', $_, $rps_ratio->($round, 'proxy', $_))
             } @ceil))) if $have{proxy} && @ceil;
         }
         $line->("\ntargets (every round)\n");
@@ -747,7 +750,7 @@ sub throughput {
             $missed++ unless $ok;
             my $note = '';
             if (!$ok && $op eq '>=' && $other ne 'proxy' && $have{proxy}) {
-                my @ceil = map { $res{$_}{proxy}{rps} / $res{$_}{$other}{rps} } 1 .. $cfg{rounds};
+                my @ceil = map { $rps_ratio->($_, 'proxy', $other) } 1 .. $cfg{rounds};
                 my $low = (sort { $a <=> $b } @ceil)[0];
                 $note = sprintf('  (plain proxying reaches %.2f x %s in its worst round)', $low, $other)
                     if $low < $limit;
