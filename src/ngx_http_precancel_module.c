@@ -20,10 +20,10 @@
 
 #include "ngx_http_precancel_hmac.h"
 #include "ngx_http_precancel_json.h"
+#include "ngx_http_precancel_key.h"
 #include "ngx_http_precancel_url.h"
 
 
-#define NGX_HTTP_PRECANCEL_KEY_MAX         4096
 #define NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH  8
 #define NGX_HTTP_PRECANCEL_MESSAGE_MAX     256
 #define NGX_HTTP_PRECANCEL_TIMESTAMP_LEN   (sizeof("1970-01-01T00:00:00Z") - 1)
@@ -160,9 +160,6 @@ static char *ngx_http_precancel_string(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_precancel_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_http_precancel_read_key(ngx_conf_t *cf, ngx_str_t *name,
-    u_char *buf, size_t *len);
-static void ngx_http_precancel_cleanup_key(void *data);
 static char *ngx_http_precancel_field(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_precancel_redirect_allow(ngx_conf_t *cf,
@@ -1486,10 +1483,10 @@ ngx_http_precancel_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     size_t                     len;
     ngx_str_t                 *value;
-    const char                *failed;
-    ngx_pool_cleanup_t        *cln;
     ngx_http_precancel_key_t  *key;
     u_char                     buf[NGX_HTTP_PRECANCEL_KEY_MAX + 1];
+
+    static const char          what[] = "precancel private key";
 
     if (plcf->key != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -1504,141 +1501,22 @@ ngx_http_precancel_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     key->file = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &key->file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_precancel_read_key(cf, &key->file, buf, &len) != NGX_OK) {
+    if (ngx_http_precancel_key_read(cf, &key->file, what, buf, &len)
+        != NGX_OK)
+    {
         OPENSSL_cleanse(buf, sizeof(buf));
         return NGX_CONF_ERROR;
     }
 
-    key->hmac = ngx_http_precancel_hmac_create("SHA512", buf, len, &failed);
-
-    OPENSSL_cleanse(buf, sizeof(buf));
-
+    key->hmac = ngx_http_precancel_key_hmac(cf, "SHA512", buf, len, what,
+                                            &key->file);
     if (key->hmac == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s failed for precancel private key \"%V\"",
-                           failed, &key->file);
         return NGX_CONF_ERROR;
     }
-
-    /* freeing the MAC context cleanses the key material OpenSSL holds */
-
-    cln->handler = ngx_http_precancel_cleanup_key;
-    cln->data = key;
 
     plcf->key = key;
 
     return NGX_CONF_OK;
-}
-
-
-/*
- * Reads the key into buf, without its trailing white space (a final
- * newline is not part of a key).  Errors never quote the file's bytes.
- */
-
-static ngx_int_t
-ngx_http_precancel_read_key(ngx_conf_t *cf, ngx_str_t *name, u_char *buf,
-    size_t *len)
-{
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_err_t        err;
-    ngx_file_info_t  fi;
-
-    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (fd == NGX_INVALID_FILE) {
-        err = ngx_errno;
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
-                           "precancel private key file \"%V\" cannot be "
-                           "opened", name);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", name);
-        goto failed;
-    }
-
-    if (!ngx_is_file(&fi)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "precancel private key file \"%V\" is not a "
-                           "regular file", name);
-        goto failed;
-    }
-
-    if (ngx_file_size(&fi) > NGX_HTTP_PRECANCEL_KEY_MAX) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "precancel private key file \"%V\" is larger "
-                           "than %d bytes", name, NGX_HTTP_PRECANCEL_KEY_MAX);
-        goto failed;
-    }
-
-    if (ngx_file_access(&fi) & 0004) {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "precancel private key file \"%V\" can be read "
-                           "by other users", name);
-    }
-
-    n = ngx_read_fd(fd, buf, NGX_HTTP_PRECANCEL_KEY_MAX + 1);
-
-    if (n == -1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_read_fd_n " \"%V\" failed", name);
-        goto failed;
-    }
-
-    if (n > NGX_HTTP_PRECANCEL_KEY_MAX) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "precancel private key file \"%V\" is larger "
-                           "than %d bytes", name, NGX_HTTP_PRECANCEL_KEY_MAX);
-        goto failed;
-    }
-
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
-                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-    {
-        n--;
-    }
-
-    if (n == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "precancel private key file \"%V\" is empty",
-                           name);
-        goto failed;
-    }
-
-    *len = n;
-
-    (void) ngx_close_file(fd);
-
-    return NGX_OK;
-
-failed:
-
-    (void) ngx_close_file(fd);
-
-    return NGX_ERROR;
-}
-
-
-static void
-ngx_http_precancel_cleanup_key(void *data)
-{
-    ngx_http_precancel_key_t  *key = data;
-
-    ngx_http_precancel_hmac_free(key->hmac);
-    key->hmac = NULL;
 }
 
 
