@@ -40,7 +40,9 @@ typedef enum {
     NGX_HTTP_PRECANCEL_REJECTED,
     NGX_HTTP_PRECANCEL_BAD_REPLY,
     NGX_HTTP_PRECANCEL_BAD_URL,
-    NGX_HTTP_PRECANCEL_INTERNAL
+    NGX_HTTP_PRECANCEL_INTERNAL,
+    NGX_HTTP_PRECANCEL_DEADLINE,
+    NGX_HTTP_PRECANCEL_SUBREQUEST
 } ngx_http_precancel_status_e;
 
 
@@ -66,6 +68,7 @@ typedef struct {
     ngx_array_t                     *fields;     /* of the field_t */
     ngx_http_complex_value_t        *fallback;
     ngx_regex_t                     *redirect_allow;
+    ngx_msec_t                       timeout;
 
     /* the body template, made at merge for locations with precancel_pass */
     ngx_http_precancel_json_node_t  *nodes;
@@ -88,9 +91,16 @@ typedef struct {
     size_t                           reply_max;
     ngx_buf_t                       *reply;
 
+    /* precancel_timeout: the longest the browser waits for the provider */
+    ngx_event_t                      deadline;
+
+    /* where the provider's reply sent the subrequest, quoted */
+    ngx_str_t                        redirect;
+
     unsigned                         done:1;
     unsigned                         too_big:1;
     unsigned                         complete:1;
+    unsigned                         expired:1;
     ngx_int_t                        sub_rc;
     ngx_uint_t                       sub_status;
     ngx_str_t                        sub_encoding;
@@ -126,6 +136,10 @@ static ngx_http_headers_in_t *ngx_http_precancel_headers_in(
     ngx_str_t *public_key);
 static ngx_int_t ngx_http_precancel_done(ngx_http_request_t *r, void *data,
     ngx_int_t rc);
+static ngx_http_precancel_ctx_t *ngx_http_precancel_provider_ctx(
+    ngx_http_request_t *r);
+static void ngx_http_precancel_deadline_handler(ngx_event_t *ev);
+static void ngx_http_precancel_deadline_cleanup(void *data);
 static void ngx_http_precancel_wake(ngx_http_request_t *r);
 static void ngx_http_precancel_read_reply(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
@@ -138,10 +152,13 @@ static ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool,
 static ngx_int_t ngx_http_precancel_add_header(ngx_http_request_t *r,
     char *name, char *value);
 
+static ngx_int_t ngx_http_precancel_redirect_guard(ngx_http_request_t *r);
 static ngx_int_t ngx_http_precancel_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_precancel_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
+static ngx_http_precancel_ctx_t *ngx_http_precancel_var_ctx(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_precancel_error_variable(ngx_http_request_t *r,
@@ -164,6 +181,12 @@ static char *ngx_http_precancel_field(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_precancel_redirect_allow(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_post_handler_pt  ngx_http_precancel_timeout_post =
+    ngx_http_precancel_timeout_check;
 
 
 static ngx_command_t  ngx_http_precancel_commands[] = {
@@ -216,6 +239,13 @@ static ngx_command_t  ngx_http_precancel_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("precancel_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, timeout),
+      &ngx_http_precancel_timeout_post },
 
       ngx_null_command
 };
@@ -276,7 +306,9 @@ static ngx_str_t  ngx_http_precancel_status_names[] = {
     ngx_string("rejected"),
     ngx_string("bad_reply"),
     ngx_string("bad_url"),
-    ngx_string("internal")
+    ngx_string("internal"),
+    ngx_string("deadline"),
+    ngx_string("subrequest")
 };
 
 
@@ -302,6 +334,7 @@ static ngx_int_t
 ngx_http_precancel_handler(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
+    ngx_pool_cleanup_t             *cln;
     ngx_http_precancel_ctx_t       *ctx;
     ngx_http_precancel_loc_conf_t  *plcf;
 
@@ -333,11 +366,43 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_precancel_module);
 
+    /*
+     * Only the browser's own request can send the browser somewhere: the
+     * 302 of a subrequest (mirror, SSI include, auth_request) reaches
+     * nobody.  And nginx never finalizes an in-memory subrequest made by
+     * a request that is not the connection's active one (a background
+     * mirror), which would keep the connection forever.
+     */
+
+    if (r != r->main) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_SUBREQUEST,
+                                       "precancel_pass runs in the "
+                                       "browser's request only, not in a "
+                                       "subrequest");
+        return ngx_http_precancel_answer(r, ctx);
+    }
+
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (ngx_http_precancel_start(r, plcf, ctx) != NGX_OK) {
         return ngx_http_precancel_answer(r, ctx);
     }
+
+    /* the timer lives in the request's pool, and so must not outlive it */
+
+    ctx->deadline.handler = ngx_http_precancel_deadline_handler;
+    ctx->deadline.data = r;
+    ctx->deadline.log = r->connection->log;
+
+    ngx_add_timer(&ctx->deadline, plcf->timeout);
+
+    cln->handler = ngx_http_precancel_deadline_cleanup;
+    cln->data = ctx;
 
     /*
      * The content phase left an empty write handler: wake up when the
@@ -433,6 +498,18 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     sr->method_name = ngx_http_precancel_post;
     sr->request_body = rb;
     sr->headers_in = *headers;
+
+    /*
+     * nginx copies the parent's discard_body into a subrequest, and the
+     * active request (the subrequest, from now on) then reads what is
+     * left of the browser's body, counting it against its own
+     * headers_in: the signed JSON's Content-Length.  The browser's body
+     * would end early, and its rest would be read as the next request on
+     * the connection.  The browser's request alone discards its body;
+     * ngx_http_precancel_wake() resumes that once the subrequest is done.
+     */
+
+    sr->discard_body = 0;
 
     /* the filters below know the subrequest by this */
 
@@ -630,6 +707,10 @@ ngx_http_precancel_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
         return rc;
     }
 
+    if (ctx->deadline.timer_set) {
+        ngx_del_timer(&ctx->deadline);
+    }
+
     if (!ctx->done) {
         ctx->done = 1;
         ctx->sub_rc = rc;
@@ -655,6 +736,94 @@ ngx_http_precancel_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
 }
 
 
+/*
+ * The ctx of the module's own provider subrequest, found through its
+ * post_subrequest, which (unlike the module contexts) survives an
+ * internal redirect.
+ */
+
+static ngx_http_precancel_ctx_t *
+ngx_http_precancel_provider_ctx(ngx_http_request_t *r)
+{
+    if (r->post_subrequest == NULL
+        || r->post_subrequest->handler != ngx_http_precancel_done)
+    {
+        return NULL;
+    }
+
+    return r->post_subrequest->data;
+}
+
+
+/*
+ * precancel_timeout passed: the provider's connection is closed by the
+ * upstream's own cleanup, the subrequest ends as a failure, and the
+ * browser gets the fallback at once.
+ */
+
+static void
+ngx_http_precancel_deadline_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r, *sr;
+    ngx_http_upstream_t       *u;
+    ngx_http_precancel_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+    sr = ctx->sr;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "precancel deadline, done:%ui", (ngx_uint_t) ctx->done);
+
+    if (ctx->done) {
+        return;
+    }
+
+    ctx->expired = 1;
+
+    u = sr->upstream;
+
+    if (u == NULL || u->cleanup == NULL) {
+        /*
+         * The subrequest is not (or no longer) in an upstream's hands,
+         * e.g. limit_req delays it: it cannot be cut short cleanly, and
+         * its end, whatever it is, gives the fallback.
+         */
+
+        ngx_log_error(NGX_LOG_WARN, c->log, 0,
+                      "precancel_timeout passed before the provider "
+                      "subrequest reached the provider, waiting for it");
+        return;
+    }
+
+    /*
+     * The cleanup finalizes the subrequest with NGX_DONE, which gives
+     * back a reference it does not own here: one is taken for it.
+     */
+
+    r->main->count++;
+
+    (*u->cleanup)(sr);
+
+    ngx_http_finalize_request(sr, NGX_HTTP_GATEWAY_TIME_OUT);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_precancel_deadline_cleanup(void *data)
+{
+    ngx_http_precancel_ctx_t  *ctx = data;
+
+    if (ctx->deadline.timer_set) {
+        ngx_del_timer(&ctx->deadline);
+    }
+}
+
+
 static void
 ngx_http_precancel_wake(ngx_http_request_t *r)
 {
@@ -677,6 +846,17 @@ ngx_http_precancel_wake(ngx_http_request_t *r)
 
     ngx_http_precancel_read_reply(r, plcf, ctx);
 
+    /*
+     * What the browser sent of its body while the subrequest was the
+     * connection's active request is still in the socket, and with edge
+     * triggered events no new event announces it: the discarding that
+     * finalizing sets up is run once more at once.
+     */
+
+    if (r->discard_body && r->connection->read->ready) {
+        ngx_post_event(r->connection->read, &ngx_posted_events);
+    }
+
     ngx_http_finalize_request(r, ngx_http_precancel_answer(r, ctx));
 }
 
@@ -694,6 +874,22 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
     ngx_http_precancel_json_want_t   wants[3];
 
     enum { WANT_VALID = 0, WANT_MESSAGE, WANT_URL };
+
+    if (ctx->expired) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_DEADLINE,
+                                       "provider did not answer within "
+                                       "precancel_timeout (%M ms)",
+                                       plcf->timeout);
+        return;
+    }
+
+    if (ctx->redirect.len) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply redirected the "
+                                       "subrequest internally to %V",
+                                       &ctx->redirect);
+        return;
+    }
 
     if (ctx->sub_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
         (void) ngx_http_precancel_fail(r, ctx,
@@ -1015,6 +1211,45 @@ ngx_http_precancel_add_header(ngx_http_request_t *r, char *name, char *value)
 
 
 /*
+ * A reply with X-Accel-Redirect (or an error_page) in the provider's
+ * location would run another location as part of the provider call, with
+ * the signature headers.  Internal redirects and named locations clear
+ * the module contexts, and both go through the rewrite phases: a provider
+ * subrequest seen there without its context has been redirected, and
+ * ends before the new location does anything.
+ */
+
+static ngx_int_t
+ngx_http_precancel_redirect_guard(ngx_http_request_t *r)
+{
+    ngx_str_t                 *to;
+    ngx_http_precancel_ctx_t  *ctx;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    ctx = ngx_http_precancel_provider_ctx(r);
+
+    if (ctx == NULL
+        || ngx_http_get_module_ctx(r, ngx_http_precancel_module) == ctx)
+    {
+        return NGX_DECLINED;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    to = clcf->named ? &clcf->name : &r->uri;
+
+    if (ngx_http_precancel_quote_message(r->pool, &ctx->redirect, to->data,
+                                         to->len)
+        != NGX_OK)
+    {
+        ngx_str_set(&ctx->redirect, "(out of memory)");
+    }
+
+    return NGX_HTTP_BAD_GATEWAY;
+}
+
+
+/*
  * The reply is kept in memory by the postpone filter, which fails when it
  * is larger than subrequest_output_buffer_size; nginx then marks the
  * browser's connection as broken and the customer gets no answer at all.
@@ -1029,9 +1264,9 @@ ngx_http_precancel_header_filter(ngx_http_request_t *r)
     ngx_http_precancel_ctx_t  *ctx;
     ngx_http_core_loc_conf_t  *clcf;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+    ctx = ngx_http_precancel_provider_ctx(r);
 
-    if (ctx == NULL || ctx->sr != r) {
+    if (ctx == NULL) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -1055,9 +1290,9 @@ ngx_http_precancel_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_chain_t               *cl;
     ngx_http_precancel_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+    ctx = ngx_http_precancel_provider_ctx(r);
 
-    if (ctx == NULL || ctx->sr != r) {
+    if (ctx == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -1102,13 +1337,34 @@ ngx_http_precancel_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
+/*
+ * The request's own precancel: the browser's request, its provider
+ * subrequest, or a subrequest that was refused; else the browser's one
+ * (an access log of a location that made a subrequest of its own).
+ */
+
+static ngx_http_precancel_ctx_t *
+ngx_http_precancel_var_ctx(ngx_http_request_t *r)
+{
+    ngx_http_precancel_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
+
+    if (ctx == NULL && r != r->main) {
+        ctx = ngx_http_get_module_ctx(r->main, ngx_http_precancel_module);
+    }
+
+    return ctx;
+}
+
+
 static ngx_int_t
 ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_http_precancel_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_precancel_module);
+    ctx = ngx_http_precancel_var_ctx(r);
 
     if (ctx == NULL || ctx->status == NGX_HTTP_PRECANCEL_PENDING) {
         v->not_found = 1;
@@ -1131,7 +1387,7 @@ ngx_http_precancel_error_variable(ngx_http_request_t *r,
 {
     ngx_http_precancel_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_precancel_module);
+    ctx = ngx_http_precancel_var_ctx(r);
 
     if (ctx == NULL || ctx->error.len == 0) {
         v->not_found = 1;
@@ -1170,7 +1426,27 @@ ngx_http_precancel_add_variables(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_precancel_init(ngx_conf_t *cf)
 {
-    ngx_uint_t  i;
+    ngx_uint_t                  i;
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* a redirect to a URI passes the first, a named location the second */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_SERVER_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_precancel_redirect_guard;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_precancel_redirect_guard;
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_precancel_header_filter;
@@ -1215,6 +1491,7 @@ ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
     conf->fields = NGX_CONF_UNSET_PTR;
     conf->fallback = NGX_CONF_UNSET_PTR;
     conf->redirect_allow = NGX_CONF_UNSET_PTR;
+    conf->timeout = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -1235,6 +1512,7 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->fallback, prev->fallback, NULL);
     ngx_conf_merge_ptr_value(conf->redirect_allow, prev->redirect_allow,
                              NULL);
+    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 5000);
 
     if (conf->uri.len == 0) {
         return NGX_CONF_OK;
@@ -1687,6 +1965,19 @@ ngx_http_precancel_redirect_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     plcf->redirect_allow = rc.regex;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *timeout = data;
+
+    if (*timeout == 0) {
+        return "must be more than 0";
+    }
 
     return NGX_CONF_OK;
 }

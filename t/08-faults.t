@@ -539,3 +539,163 @@ Proxy-Authorization: Basic dXNlcjpwYXNz
 --- error_code: 302
 --- response_headers
 Location: https://cancel.example.com/inspect?app_id=APP_TEST&x-headers=none&x-query=none
+
+
+
+=== TEST 38: drips the reply one byte every 250 ms: precancel_timeout cuts it short
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/drip?ms=250
+--- cancel_config
+precancel_timeout 1s;
+--- request
+GET /account/cancel
+--- timeout: 4
+--- error_code: 302
+--- response_headers_like
+Location: ^http://localhost(:\d+)?/account/cancel/direct\?r=deadline$
+X-Status: ^deadline$
+X-Error: ^provider did not answer within precancel_timeout \(1000 ms\)$
+--- error_log
+precancel failed: provider did not answer within precancel_timeout (1000 ms), redirecting to fallback
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 39: never answers, precancel_timeout shorter than proxy_read_timeout
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/hang
+--- provider_config
+proxy_read_timeout 30s;
+--- cancel_config
+precancel_timeout 500ms;
+--- request
+GET /account/cancel
+--- timeout: 3
+--- error_code: 302
+--- response_headers_like
+Location: ^http://localhost(:\d+)?/account/cancel/direct\?r=deadline$
+X-Error: ^provider did not answer within precancel_timeout \(500 ms\)$
+--- error_log
+precancel failed: provider did not answer within precancel_timeout (500 ms)
+--- no_error_log
+upstream timed out
+[alert]
+
+
+
+=== TEST 40: the default precancel_timeout (5s) ends a drip of about 17 s
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/drip?ms=250
+--- provider_config
+proxy_read_timeout 30s;
+--- request
+GET /account/cancel
+--- timeout: 8
+--- error_code: 302
+--- response_headers_like
+X-Status: ^deadline$
+X-Error: ^provider did not answer within precancel_timeout \(5000 ms\)$
+--- no_error_log
+[alert]
+
+
+
+=== TEST 41: the reply carries X-Accel-Redirect: the target never runs
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/accel?to=/internal/leak
+--- config
+    location /internal/ {
+        internal;
+        root /nonexistent-accel-target;
+    }
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+Location: ^http://localhost(:\d+)?/account/cancel/direct\?r=bad_reply$
+X-Status: ^bad_reply$
+X-Error: ^provider reply redirected the subrequest internally to "/internal/leak"$
+--- error_log
+precancel failed: provider reply redirected the subrequest internally to "/internal/leak", redirecting to fallback
+--- no_error_log
+nonexistent-accel-target
+[alert]
+
+
+
+=== TEST 42: X-Accel-Redirect to a location whose output is larger than subrequest_output_buffer_size
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/accel?to=/internal/big
+--- config
+    location = /internal/big {
+        internal;
+        subrequest_output_buffer_size 256;
+        return 200 "$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id$request_id";
+    }
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+X-Status: ^bad_reply$
+X-Error: ^provider reply redirected the subrequest internally to "/internal/big"$
+--- no_error_log
+too big subrequest response
+[alert]
+
+
+
+=== TEST 43: X-Accel-Redirect to a named location
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/accel?to=%40leak
+--- config
+    location @leak {
+        root /nonexistent-accel-named;
+    }
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+X-Status: ^bad_reply$
+X-Error: ^provider reply redirected the subrequest internally to "@leak"$
+--- no_error_log
+nonexistent-accel-named
+
+
+
+=== TEST 44: a hostile X-Accel-Redirect value is quoted without its control characters
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/accel?to=/internal/a%1Bb
+--- config
+    location /internal/ {
+        internal;
+        return 200 "{}";
+    }
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+X-Status: ^bad_reply$
+X-Error: ^provider reply redirected the subrequest internally to "/internal/a\?b"$
+
+
+
+=== TEST 45: the documented provider location ignores X-Accel-*: the session URL is followed
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/accel?to=/internal/leak
+--- provider_config
+proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
+--- config
+    location /internal/ {
+        internal;
+        root /nonexistent-accel-target;
+    }
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+Location: ^https://cancel\.example\.com/session/[A-Za-z0-9_-]+$
+X-Status: ^redirected$
+--- no_error_log
+[error]

@@ -92,12 +92,20 @@ _EOC_
     }
 
     return if defined $block->must_die
-              || !(defined $block->request || defined $block->raw_request);
+              || !(defined $block->request || defined $block->raw_request
+                   || defined $block->pipelined_requests);
 
-    $block->set_value("raw_response_headers_unlike", $re)
+    # several requests want one pattern each
+    my $n = 1;
+    for my $reqs ($block->request, $block->pipelined_requests) {
+        $n = @$reqs if ref $reqs eq 'ARRAY';
+    }
+    my $each = $n > 1 ? [($re) x $n] : $re;
+
+    $block->set_value("raw_response_headers_unlike", $each)
         unless defined $block->raw_response_headers_unlike;
 
-    $block->set_value("response_body_unlike", $re)
+    $block->set_value("response_body_unlike", $each)
         unless defined $block->response_body
                || defined $block->response_body_like
                || defined $block->response_body_unlike;

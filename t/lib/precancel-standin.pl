@@ -795,6 +795,37 @@ sub fault_flaky {
     });
 }
 
+# the success reply's headers, then its body one byte every ms
+# milliseconds (default 250), for a deadline over the whole reply
+sub fault_drip {
+    my ($c, $r, $q) = @_;
+    my $ms = ($q->{ms} // '') =~ /\A[0-9]{1,6}\z/ ? $q->{ms} : 250;
+    my ($code, $res) = check($r);
+    return finish($c, $r, $code, msg($res), verdict => $res,
+                  count => 'rejected') if defined $code;
+    finish($c, $r, 0, '', verdict => 'fault drip', count => 'verified',
+           no_reply => 1);
+    my $body = msg(session_url(), 1);
+    write_all($c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                . 'Content-Length: ' . length($body) . "\r\n"
+                . "Connection: close\r\n\r\n") or return 0;
+    for my $i (0 .. length($body) - 1) {
+        Time::HiRes::sleep($ms / 1000);
+        check_alive();
+        write_all($c, substr($body, $i, 1)) or return 0;
+    }
+    return 0;
+}
+
+# the checks, then the success reply with "X-Accel-Redirect: <to>", which
+# nginx acts on unless the provider location ignores the header
+sub fault_accel {
+    my ($c, $r, $q) = @_;
+    my $to = $q->{to} // '/';
+    return precancel($c, $r, sub {
+        (200, msg(session_url(), 1), headers => ["X-Accel-Redirect: $to"]) });
+}
+
 sub fault_redirect {
     my ($c, $r) = @_;
     return finish($c, $r, 301, msg('Moved Permanently'),

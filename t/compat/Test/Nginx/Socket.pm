@@ -816,7 +816,7 @@ sub parse_more_headers {
 }
 
 sub build_request {
-    my ($name, $more, $chunked, $req) = @_;
+    my ($name, $more, $chunked, $req, $conn) = @_;
     my ($first, $content) = split /\n/, $req, 2;
     $first = '' unless defined $first;
     $first =~ /^\s*(\S+) *(?:(\S+) *)?(?:(\S+) *)?\s*$/
@@ -833,7 +833,8 @@ sub build_request {
     $more =~ s/(?<!\r)\n/\r\n/g;
     my $hdrs = '';
     $hdrs .= "Host: $ServerName\r\n" if $more !~ /(?:^|\n)Host:/mi;
-    $hdrs .= "Connection: close\r\n" if $more !~ /(?:^|\n)Connection/mi;
+    $hdrs .= "Connection: " . ($conn // 'close') . "\r\n"
+        if $more !~ /(?:^|\n)Connection/mi;
     return "$meth $url $ver\r\n$hdrs$more$len\r\n$content";
 }
 
@@ -842,7 +843,26 @@ sub requests_of_block {
     my $name = $block->name;
     my $raw = $block->raw_request;
     if (defined $raw) {
-        return [ref $raw eq 'ARRAY' ? join('', @$raw) : $raw];
+        # an array is sent packet by packet, raw_request_middle_delay
+        # seconds apart
+        return [ref $raw eq 'ARRAY' ? [@$raw] : $raw];
+    }
+    my $pipelined = $block->pipelined_requests;
+    if (defined $pipelined) {
+        bail_out("$name - invalid entries in --- pipelined_requests")
+            unless ref $pipelined eq 'ARRAY';
+        my $more = $block->more_headers || '';
+        my $all = '';
+        for my $i (0 .. $#$pipelined) {
+            my $m = ref $more eq 'ARRAY' ? $more->[$i] : $more;
+            bail_out("--- more_headers lacks data for the $i pipelined "
+                     . "request") unless defined $m;
+            my ($hdr, $chunked) = parse_more_headers($m);
+            my $r = expand_env_in_text($pipelined->[$i], $name);
+            $all .= build_request($name, $hdr, $chunked, $r,
+                                  $i == $#$pipelined ? 'close' : 'keep-alive');
+        }
+        return [$all];
     }
     my $req;
     if (defined $block->request_eval) {
@@ -896,6 +916,12 @@ sub send_request {
     my $sel = IO::Select->new($sock);
     my ($off, $resp) = (0, '');
     my $writing = 1;
+    my @packets;
+    if (ref $req eq 'ARRAY') {
+        @packets = @$req;
+        $req = shift @packets;
+    }
+    my $delay = parse_time($block->raw_request_middle_delay) // 0;
     while (1) {
         my ($r, $w) = IO::Select->select($sel, $writing ? $sel : undef,
                                          undef, $timeout);
@@ -912,6 +938,11 @@ sub send_request {
             } elsif (!$!{EAGAIN}) {
                 $resp = "write failed: $!" if $resp eq '';
                 $writing = 0;
+            }
+            if ($off >= length $req && @packets) {
+                Time::HiRes::sleep($delay) if $delay;
+                ($req, $off) = (shift @packets, 0);
+                next;
             }
             if ($off >= length $req) {
                 $writing = 0;
@@ -1050,9 +1081,27 @@ sub run_requests {
     $timeout = $Timeout unless defined $timeout;
     my $need_array = @$reqs > 1;
     my $res;
+    if (defined $block->pipelined_requests) {
+        my $n = @{ $block->pipelined_requests };
+        my $raw = send_request($block, $reqs->[0], $timeout);
+        $raw = '' unless defined $raw;
+        for my $idx (0 .. $n - 1) {
+            my ($raw_headers, $left);
+            next if defined $block->ignore_response;
+            ($res, $raw_headers, $left) = parse_response($name, $raw, 0);
+            check_error_code($block, $res, $idx, 1);
+            check_raw_headers($block, $raw_headers, $idx, 1);
+            check_response_headers($block, $res, $raw_headers, $idx, 1);
+            check_response_body($block, $res, $idx, $rep, 1);
+            $raw = $left // '';
+        }
+        Time::HiRes::sleep($block->wait) if $block->wait;
+        check_error_log($block, $rep);
+        return;
+    }
     for my $idx (0 .. $#$reqs) {
         my $req = $reqs->[$idx];
-        my $head = $req =~ /^\s*HEAD\s+/;
+        my $head = !ref $req && $req =~ /^\s*HEAD\s+/;
         my $raw = send_request($block, $req, $timeout);
         $raw = '' unless defined $raw;
         my ($raw_headers, $left);
