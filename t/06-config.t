@@ -257,7 +257,31 @@ qr/\[emerg\] .*"precancel_public_key" contains a control character/
 
 
 
-=== TEST 22: a complete configuration passes
+=== TEST 22: precancel_timeout of 0
+--- http_config
+    precancel_app_id            APP;
+    precancel_public_key        pk_test_1;
+    precancel_private_key_file  $TEST_NGINX_KEYS/test1.key;
+    precancel_timeout           0;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"precancel_timeout" directive must be more than 0 in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 23: precancel_timeout that is not a time
+--- http_config
+    precancel_app_id            APP;
+    precancel_public_key        pk_test_1;
+    precancel_private_key_file  $TEST_NGINX_KEYS/test1.key;
+    precancel_timeout           soon;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"precancel_timeout" directive invalid value in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 24: a complete configuration passes
 --- http_config
     precancel_app_id            APP;
     precancel_public_key        pk_test_1;
@@ -266,6 +290,7 @@ qr/\[emerg\] .*"precancel_public_key" contains a control character/
     precancel_field             account.internal_id  $arg_a;
     precancel_fallback          /direct;
     precancel_redirect_allow    ^https://[a-z0-9-]+\.example\.com/;
+    precancel_timeout           3s;
 --- config
     location = /t {
         return 200 "ok\n";
