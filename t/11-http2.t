@@ -131,13 +131,20 @@ my $session = qr{^2 302 1 https://cancel\.example\.com/session/\S+$};
 my @r = h2(["$url/account/cancel"]);
 like($r[0], $session, "GET over HTTP/2: 302 to the session");
 
-@r = h2(['--data-binary', "\@$big", "$url/account/cancel"]);
-like($r[0], $session, "1 MiB POST body with Content-Length: 302");
+# curl 7.88 takes nginx's RST_STREAM after an early answer for an error
+# while it still uploads (after a plain "return 302" too): curl gets
+# bodies that fit the stream's window, nghttp the large ones
 
-@r = h2(['-X', 'POST', '-T', $big, '-H', 'Content-Length:',
-         "$url/account/slow"]);
-like($r[0], $session,
-     "1 MiB POST body without Content-Length, slow provider: 302");
+open $fh, '>', "$dir/small.body" or die $!;
+print $fh "y" x 16384;
+close $fh;
+
+@r = h2(['--data-binary', "\@$dir/small.body", "$url/account/slow"]);
+like($r[0], $session, "16 KiB POST body with Content-Length: 302");
+
+@r = h2(['-X', 'POST', '-T', "$dir/small.body", '-H', 'Content-Length:',
+         "$url/account/cancel"]);
+like($r[0], $session, "16 KiB POST body without Content-Length: 302");
 
 # several streams on one connection (curl 7.88 does not reuse a
 # prior-knowledge connection): nghttp posts the body on every stream
@@ -154,20 +161,27 @@ sub nghttp {
 }
 
 SKIP: {
-    skip "nghttp is not installed (Debian package nghttp2-client)", 2
+    skip "nghttp is not installed (Debian package nghttp2-client)", 3
         unless `nghttp --version 2>&1` =~ /nghttp2/;
 
     my $code = nghttp('-d', $big, "$url/account/slow", "$url/after?1",
                       "$url/after?2", "$url/account/cancel");
     is_deeply($code, { '/account/slow' => '302 ', '/after?1' => '200 ',
                        '/after?2' => '200 ', '/account/cancel' => '302 ' },
-              "1 MiB bodies on four streams of one connection: "
-              . "302, 200, 200, 302");
+              "1 MiB bodies with Content-Length on four streams of one "
+              . "connection: 302, 200, 200, 302");
+
+    $code = nghttp('--no-content-length', '-d', $big, "$url/account/slow",
+                   "$url/after?3", "$url/account/cancel");
+    is_deeply($code, { '/account/slow' => '302 ', '/after?3' => '200 ',
+                       '/account/cancel' => '302 ' },
+              "1 MiB bodies without Content-Length on three streams: "
+              . "302, 200, 302");
 
     # the 302s went to the session, not to the fallback
-    my $log = `grep -c 'precancel failed' $dir/logs/error.log`;
-    chomp $log;
-    is($log, "0", "no precancel failed");
+    my $failed = `grep -c 'precancel failed' $dir/logs/error.log`;
+    chomp $failed;
+    is($failed, "0", "no precancel failed");
 }
 
 my $stub = `curl -s http://127.0.0.1:$h1/status`;
