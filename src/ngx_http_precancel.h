@@ -1,0 +1,220 @@
+
+/*
+ * What the pieces of ngx_http_precancel_module share: the status of a
+ * precancel, its per-request context, the location configuration and the
+ * interface a provider fills in.
+ *
+ * The engine (ngx_http_precancel_request.c) knows no provider: it reads
+ * the browser's request, asks the location's provider for the body and
+ * the request headers, POSTs them as an in-memory subrequest, checks the
+ * transport (status, size, completeness, encoding), asks the provider to
+ * judge the reply, checks the redirect target and answers.  A provider
+ * (ngx_http_precancel_retention.c) owns its directives, its body, its
+ * authentication and its reply rules.
+ */
+
+
+#ifndef _NGX_HTTP_PRECANCEL_H_INCLUDED_
+#define _NGX_HTTP_PRECANCEL_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_precancel_hmac.h"
+#include "ngx_http_precancel_json.h"
+
+
+/* what happened to a request, for $precancel_status */
+typedef enum {
+    NGX_HTTP_PRECANCEL_PENDING = 0,
+    NGX_HTTP_PRECANCEL_REDIRECTED,
+    NGX_HTTP_PRECANCEL_BAD_FIELD,
+    NGX_HTTP_PRECANCEL_UPSTREAM_FAILED,
+    NGX_HTTP_PRECANCEL_UPSTREAM_TIMEOUT,
+    NGX_HTTP_PRECANCEL_UPSTREAM_STATUS,
+    NGX_HTTP_PRECANCEL_REJECTED,
+    NGX_HTTP_PRECANCEL_BAD_REPLY,
+    NGX_HTTP_PRECANCEL_BAD_URL,
+    NGX_HTTP_PRECANCEL_INTERNAL,
+    NGX_HTTP_PRECANCEL_DEADLINE,
+    NGX_HTTP_PRECANCEL_SUBREQUEST,
+    NGX_HTTP_PRECANCEL_NSTATUS
+} ngx_http_precancel_status_e;
+
+
+typedef struct ngx_http_precancel_provider_s  ngx_http_precancel_provider_t;
+
+
+/* the providers that share directives, for the checks across them */
+typedef enum {
+    NGX_HTTP_PRECANCEL_RETENTION = 0,
+    NGX_HTTP_PRECANCEL_BILLING,
+    NGX_HTTP_PRECANCEL_NFAMILIES
+} ngx_http_precancel_family_e;
+
+
+/* a request header the provider subrequest carries; hash made at init */
+typedef struct {
+    ngx_str_t                        name;
+    ngx_str_t                        lowcase;
+    ngx_uint_t                       hash;
+} ngx_http_precancel_header_t;
+
+
+/* Chargebee Retention: precancel_app_id, ..._public_key, ..._field */
+typedef struct {
+    ngx_str_t                        app_id;
+    ngx_str_t                        public_key;
+    ngx_http_precancel_hmac_t       *key;
+    ngx_array_t                     *fields;     /* of the field_t */
+
+    /* the body template, made at merge for locations with precancel_pass */
+    ngx_http_precancel_json_node_t  *nodes;
+    ngx_uint_t                       nnodes;
+    ngx_uint_t                       timestamp_node;
+} ngx_http_precancel_retention_conf_t;
+
+
+typedef struct {
+    ngx_str_t                        uri;
+    ngx_http_precancel_provider_t   *provider;
+    ngx_http_complex_value_t        *fallback;
+    ngx_regex_t                     *redirect_allow;
+    ngx_msec_t                       timeout;
+
+    ngx_http_precancel_retention_conf_t  retention;
+
+    /* a directive of each family given in this very block, for errors */
+    const char                      *here[NGX_HTTP_PRECANCEL_NFAMILIES];
+
+    /* where precancel_pass stands, for errors found at merge */
+    ngx_str_t                        pass_file;
+    ngx_uint_t                       pass_line;
+} ngx_http_precancel_loc_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                       status;     /* status_e */
+    ngx_str_t                        error;
+    ngx_str_t                        url;
+
+    ngx_http_request_t              *sr;
+    size_t                           reply_size;
+    size_t                           reply_max;
+    ngx_buf_t                       *reply;
+
+    /* precancel_timeout: the longest the browser waits for the provider */
+    ngx_event_t                      deadline;
+
+    /* where the provider's reply sent the subrequest, quoted */
+    ngx_str_t                        redirect;
+
+    /* the connection's log level while debug logging is paused */
+    ngx_uint_t                       log_level;
+
+    unsigned                         done:1;
+    unsigned                         too_big:1;
+    unsigned                         complete:1;
+    unsigned                         expired:1;
+    unsigned                         log_paused:1;
+    ngx_int_t                        sub_rc;
+    ngx_uint_t                       sub_status;
+    ngx_str_t                        sub_encoding;
+} ngx_http_precancel_ctx_t;
+
+
+/*
+ * A provider.  Each callback either succeeds or records the failure with
+ * ngx_http_precancel_fail() (which returns NGX_ERROR), so the answer, the
+ * log line and $precancel_error stay in the engine.
+ */
+struct ngx_http_precancel_provider_s {
+    ngx_str_t                        name;
+    ngx_uint_t                       family;     /* family_e */
+
+    /*
+     * The request headers hold a secret (an API key): nginx's proxy
+     * module writes every upstream request header to the debug log, so
+     * debug logging of the connection is paused while the provider
+     * subrequest runs.
+     */
+    ngx_uint_t                       secret_headers;
+
+    /* of the body the provider writes */
+    ngx_str_t                        content_type;
+
+    /* the most request headers add_headers() pushes */
+    ngx_uint_t                       nheaders;
+
+    /* the body of one precancel */
+    ngx_int_t                      (*body)(ngx_http_request_t *r,
+                                       ngx_http_precancel_loc_conf_t *plcf,
+                                       ngx_http_precancel_ctx_t *ctx,
+                                       ngx_str_t *body);
+
+    /* authentication and the provider's own headers, for that body */
+    ngx_int_t                      (*add_headers)(ngx_http_request_t *r,
+                                       ngx_http_precancel_loc_conf_t *plcf,
+                                       ngx_http_precancel_ctx_t *ctx,
+                                       ngx_str_t *body, ngx_list_t *headers);
+
+    /*
+     * Judges a reply that arrived whole, within the size, unencoded:
+     * status and body.  Sets *url to where the browser goes: NGX_OK for a
+     * URL from the reply (the engine checks it), NGX_DONE for one of the
+     * configuration's own.
+     */
+    ngx_int_t                      (*reply)(ngx_http_request_t *r,
+                                       ngx_http_precancel_loc_conf_t *plcf,
+                                       ngx_http_precancel_ctx_t *ctx,
+                                       ngx_uint_t status, u_char *data,
+                                       size_t len, ngx_str_t *url);
+
+    /*
+     * Its part of create_loc_conf and merge_loc_conf (NULL when another
+     * provider of its family does it); merge_conf notes in conf->here a
+     * directive of the family given in this very block.
+     */
+    void                           (*create_conf)(
+                                       ngx_http_precancel_loc_conf_t *conf);
+    char                          *(*merge_conf)(ngx_conf_t *cf,
+                                       ngx_http_precancel_loc_conf_t *prev,
+                                       ngx_http_precancel_loc_conf_t *conf);
+
+    /* at a location whose precancel_pass uses it: checks, templates */
+    char                          *(*init_location)(ngx_conf_t *cf,
+                                       ngx_http_precancel_loc_conf_t *plcf);
+};
+
+
+extern ngx_module_t                   ngx_http_precancel_module;
+extern ngx_http_precancel_provider_t  ngx_http_precancel_retention;
+
+
+/* the engine (ngx_http_precancel_request.c) */
+ngx_int_t ngx_http_precancel_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_precancel_request_init(ngx_conf_t *cf);
+ngx_http_precancel_ctx_t *ngx_http_precancel_var_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, const char *fmt, ...);
+ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
+    const u_char *src, size_t len);
+ngx_int_t ngx_http_precancel_push_header(ngx_list_t *headers,
+    ngx_http_precancel_header_t *hd, ngx_str_t *value);
+void ngx_http_precancel_hash_headers(ngx_http_precancel_header_t *hd,
+    ngx_uint_t n);
+
+/* configuration helpers (ngx_http_precancel_module.c) */
+char *ngx_http_precancel_conf_string(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* Chargebee Retention's directives (ngx_http_precancel_retention.c) */
+char *ngx_http_precancel_retention_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+#endif /* _NGX_HTTP_PRECANCEL_H_INCLUDED_ */

@@ -1,0 +1,738 @@
+
+/*
+ * The Chargebee Retention provider: the precancel body is JSON with the
+ * application id, the configured fields and an ISO8601 timestamp, signed
+ * with HMAC-SHA512 (the Signature and Signature-Public-Key headers); the
+ * reply is {"valid": true, "message": URL} (or "url").
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+
+#include "ngx_http_precancel.h"
+#include "ngx_http_precancel_key.h"
+
+
+#define NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH  8
+#define NGX_HTTP_PRECANCEL_TIMESTAMP_LEN   (sizeof("1970-01-01T00:00:00Z") - 1)
+
+
+typedef struct {
+    ngx_str_t                        path;
+    ngx_array_t                     *names;      /* ngx_str_t */
+    ngx_http_complex_value_t         value;
+    ngx_uint_t                       node;       /* its leaf in the tree */
+} ngx_http_precancel_field_t;
+
+
+/* a node of the trie the body template is made from */
+typedef struct {
+    ngx_str_t                        key;
+    ngx_uint_t                       first;
+    ngx_uint_t                       last;
+    ngx_uint_t                       next;
+    ngx_uint_t                       pos;
+} ngx_http_precancel_trie_t;
+
+
+static ngx_int_t ngx_http_precancel_retention_body(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body);
+static u_char *ngx_http_precancel_timestamp(void);
+static ngx_int_t ngx_http_precancel_retention_headers(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body, ngx_list_t *headers);
+static ngx_int_t ngx_http_precancel_retention_reply(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url);
+static void ngx_http_precancel_retention_create(
+    ngx_http_precancel_loc_conf_t *conf);
+static char *ngx_http_precancel_retention_merge(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *prev, ngx_http_precancel_loc_conf_t *conf);
+static char *ngx_http_precancel_retention_init(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *plcf);
+static char *ngx_http_precancel_build_tree(ngx_conf_t *cf,
+    ngx_http_precancel_retention_conf_t *plcf);
+
+
+ngx_http_precancel_provider_t  ngx_http_precancel_retention = {
+    ngx_string("retention"),
+    NGX_HTTP_PRECANCEL_RETENTION,
+    0,
+    ngx_string("application/json"),
+    2,
+    ngx_http_precancel_retention_body,
+    ngx_http_precancel_retention_headers,
+    ngx_http_precancel_retention_reply,
+    ngx_http_precancel_retention_create,
+    ngx_http_precancel_retention_merge,
+    ngx_http_precancel_retention_init
+};
+
+
+/* hashes are filled in when a location first uses the provider */
+static ngx_http_precancel_header_t  ngx_http_precancel_retention_hd[] = {
+    { ngx_string("Signature"), ngx_string("signature"), 0 },
+    { ngx_string("Signature-Public-Key"), ngx_string("signature-public-key"),
+      0 }
+};
+
+
+static ngx_int_t
+ngx_http_precancel_retention_body(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    u_char                          *p, *timestamp;
+    size_t                           len;
+    ngx_str_t                        value;
+    ngx_uint_t                       i;
+    ngx_http_precancel_field_t      *field;
+    ngx_http_precancel_json_node_t  *nodes, *node;
+
+    ngx_http_precancel_retention_conf_t  *rcf = &plcf->retention;
+
+    nodes = ngx_palloc(r->pool,
+                       rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
+    if (nodes == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    /* a copy of the template; children pointers are rebased into it */
+
+    ngx_memcpy(nodes, rcf->nodes,
+               rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
+
+    for (i = 0; i < rcf->nnodes; i++) {
+        if (nodes[i].children) {
+            nodes[i].children = nodes + (nodes[i].children - rcf->nodes);
+        }
+    }
+
+    field = rcf->fields ? rcf->fields->elts : NULL;
+
+    for (i = 0; rcf->fields && i < rcf->fields->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &field[i].value, &value) != NGX_OK) {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "field \"%V\" could not be "
+                                           "evaluated", &field[i].path);
+        }
+
+        if (!ngx_http_precancel_utf8_valid(value.data, value.len)) {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_BAD_FIELD,
+                                           "field \"%V\" is not valid UTF-8",
+                                           &field[i].path);
+        }
+
+        node = &nodes[field[i].node];
+        node->value = value.data;
+        node->value_len = value.len;
+    }
+
+    timestamp = ngx_http_precancel_timestamp();
+
+    nodes[rcf->timestamp_node].value = timestamp;
+    nodes[rcf->timestamp_node].value_len = NGX_HTTP_PRECANCEL_TIMESTAMP_LEN;
+
+    len = ngx_http_precancel_json_len(nodes);
+
+    body->data = ngx_pnalloc(r->pool, len);
+    if (body->data == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    p = ngx_http_precancel_json_write(body->data, nodes);
+
+    if ((size_t) (p - body->data) != len) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "body length mismatch %uz != %uz",
+                                       (size_t) (p - body->data), len);
+    }
+
+    body->len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The ISO8601 UTC time of the request, formatted once a second: a worker
+ * is single-threaded, and the body copies the bytes before the next call.
+ */
+
+static u_char *
+ngx_http_precancel_timestamp(void)
+{
+    time_t     now;
+    ngx_tm_t   tm;
+
+    static time_t  last = -1;
+    static u_char  timestamp[NGX_HTTP_PRECANCEL_TIMESTAMP_LEN + 1];
+
+    now = ngx_time();
+
+    if (now != last) {
+        ngx_gmtime(now, &tm);
+
+        (void) ngx_sprintf(timestamp, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                           tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                           tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+        last = now;
+    }
+
+    return timestamp;
+}
+
+
+/* the signature of exactly the body's bytes, and the key's public half */
+
+static ngx_int_t
+ngx_http_precancel_retention_headers(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body, ngx_list_t *headers)
+{
+    ngx_str_t    signature;
+    const char  *failed;
+
+    signature.len = ngx_http_precancel_hmac_hex_len(plcf->retention.key);
+    signature.data = ngx_pnalloc(r->pool, signature.len);
+    if (signature.data == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    if (ngx_http_precancel_hmac_hex(plcf->retention.key, body->data,
+                                    body->len, signature.data, &failed)
+        != 0)
+    {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "%s failed", failed);
+    }
+
+    if (ngx_http_precancel_push_header(headers,
+                                       &ngx_http_precancel_retention_hd[0],
+                                       &signature)
+        != NGX_OK
+        || ngx_http_precancel_push_header(headers,
+                                          &ngx_http_precancel_retention_hd[1],
+                                          &plcf->retention.public_key)
+           != NGX_OK)
+    {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_precancel_retention_reply(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url)
+{
+    u_char                          *scratch;
+    size_t                           err_off;
+    ngx_str_t                        message;
+    ngx_int_t                        n;
+    ngx_uint_t                       not_2xx;
+    const char                      *err;
+    ngx_http_precancel_json_want_t   wants[3];
+
+    enum { WANT_VALID = 0, WANT_MESSAGE, WANT_URL };
+
+    wants[WANT_VALID].path = "valid";
+    wants[WANT_MESSAGE].path = "message";
+    wants[WANT_URL].path = "url";
+
+    err = "empty reply";
+    err_off = 0;
+
+    if (len) {
+        scratch = ngx_pnalloc(r->pool, len);
+        if (scratch == NULL) {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+        }
+
+        err = ngx_http_precancel_json_lookup(data, len, wants, 3,
+                                             scratch, &err_off);
+    }
+
+    ngx_str_null(&message);
+
+    not_2xx = status < NGX_HTTP_OK
+              || status >= NGX_HTTP_SPECIAL_RESPONSE;
+
+    /* the provider's message is quoted only for a failure's reason */
+
+    if (err == NULL
+        && wants[WANT_MESSAGE].type == NGX_HTTP_PRECANCEL_JSON_STRING
+        && (not_2xx
+            || wants[WANT_VALID].type != NGX_HTTP_PRECANCEL_JSON_TRUE))
+    {
+        if (ngx_http_precancel_quote_message(r->pool, &message,
+                                             wants[WANT_MESSAGE].str,
+                                             wants[WANT_MESSAGE].len)
+            != NGX_OK)
+        {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+        }
+    }
+
+    if (not_2xx) {
+        if (err == NULL
+            && wants[WANT_VALID].type == NGX_HTTP_PRECANCEL_JSON_FALSE)
+        {
+            n = NGX_HTTP_PRECANCEL_REJECTED;
+
+        } else {
+            n = NGX_HTTP_PRECANCEL_UPSTREAM_STATUS;
+        }
+
+        return ngx_http_precancel_fail(r, ctx, n,
+                                       "provider answered %ui%s%V",
+                                       status,
+                                       message.len ? ": " : "", &message);
+    }
+
+    if (err) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply is not valid JSON: "
+                                       "%s at byte %uz", err, err_off);
+    }
+
+    if (wants[WANT_VALID].type == NGX_HTTP_PRECANCEL_JSON_FALSE) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_REJECTED,
+                                       "provider answered %ui with "
+                                       "\"valid\": false%s%V",
+                                       status,
+                                       message.len ? ": " : "", &message);
+    }
+
+    if (wants[WANT_VALID].type != NGX_HTTP_PRECANCEL_JSON_TRUE) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply has no boolean "
+                                       "\"valid\"");
+    }
+
+    /* the provider's clients have used both "url" and "message" */
+
+    if (wants[WANT_URL].type != NGX_HTTP_PRECANCEL_JSON_ABSENT) {
+        n = WANT_URL;
+
+    } else {
+        n = WANT_MESSAGE;
+    }
+
+    if (wants[n].type != NGX_HTTP_PRECANCEL_JSON_STRING) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
+                                       "provider reply has no session URL "
+                                       "string in \"%s\"", wants[n].path);
+    }
+
+    url->data = (u_char *) wants[n].str;
+    url->len = wants[n].len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_precancel_retention_create(ngx_http_precancel_loc_conf_t *conf)
+{
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->retention.app_id = { 0, NULL };
+     *     conf->retention.public_key = { 0, NULL };
+     *     conf->retention.nodes = NULL;
+     *     conf->retention.nnodes = 0;
+     *     conf->retention.timestamp_node = 0;
+     */
+
+    conf->retention.key = NGX_CONF_UNSET_PTR;
+    conf->retention.fields = NGX_CONF_UNSET_PTR;
+}
+
+
+static char *
+ngx_http_precancel_retention_merge(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *prev, ngx_http_precancel_loc_conf_t *conf)
+{
+    const char  **here = &conf->here[NGX_HTTP_PRECANCEL_RETENTION];
+
+    if (conf->retention.app_id.data) {
+        *here = "precancel_app_id";
+
+    } else if (conf->retention.public_key.data) {
+        *here = "precancel_public_key";
+
+    } else if (conf->retention.key != NGX_CONF_UNSET_PTR) {
+        *here = "precancel_private_key_file";
+
+    } else if (conf->retention.fields != NGX_CONF_UNSET_PTR) {
+        *here = "precancel_field";
+    }
+
+    ngx_conf_merge_str_value(conf->retention.app_id, prev->retention.app_id,
+                             "");
+    ngx_conf_merge_str_value(conf->retention.public_key,
+                             prev->retention.public_key, "");
+    ngx_conf_merge_ptr_value(conf->retention.key, prev->retention.key, NULL);
+    ngx_conf_merge_ptr_value(conf->retention.fields, prev->retention.fields,
+                             NULL);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_retention_init(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *plcf)
+{
+    const char  *missing;
+
+    ngx_http_precancel_hash_headers(ngx_http_precancel_retention_hd, 2);
+
+    if (plcf->retention.app_id.len == 0) {
+        missing = "precancel_app_id";
+
+    } else if (plcf->retention.public_key.len == 0) {
+        missing = "precancel_public_key";
+
+    } else if (plcf->retention.key == NULL) {
+        missing = "precancel_private_key_file";
+
+    } else {
+        return ngx_http_precancel_build_tree(cf, &plcf->retention);
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"precancel_pass\" requires \"%s\" in %V:%ui",
+                  missing, &plcf->pass_file, plcf->pass_line);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * Lays the body out once per location: the root's children are app_id,
+ * the fields (paths sharing a prefix share one object) and timestamp,
+ * in that order.  A linked trie is made first; it is then laid out
+ * breadth first, so that the children of every object are one run of the
+ * array, as the JSON writer wants them.
+ */
+
+static char *
+ngx_http_precancel_build_tree(ngx_conf_t *cf,
+    ngx_http_precancel_retention_conf_t *plcf)
+{
+    ngx_str_t                       *names;
+    ngx_uint_t                       i, j, n, cur, c, head, tail, nfields;
+    ngx_uint_t                      *leaf, *order;
+    ngx_http_precancel_trie_t       *trie;
+    ngx_http_precancel_field_t      *field;
+    ngx_http_precancel_json_node_t  *nodes;
+
+    static ngx_str_t  app_id = ngx_string("app_id");
+    static ngx_str_t  timestamp = ngx_string("timestamp");
+
+    nfields = plcf->fields ? plcf->fields->nelts : 0;
+    field = nfields ? plcf->fields->elts : NULL;
+
+    /* at most: the root, app_id, timestamp, and every name of every path */
+
+    n = 3;
+
+    for (i = 0; i < nfields; i++) {
+        n += field[i].names->nelts;
+    }
+
+    trie = ngx_pcalloc(cf->pool, n * sizeof(ngx_http_precancel_trie_t));
+    leaf = ngx_palloc(cf->pool, (nfields + 2) * sizeof(ngx_uint_t));
+    order = ngx_palloc(cf->pool, n * sizeof(ngx_uint_t));
+
+    if (trie == NULL || leaf == NULL || order == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* trie[0] is the root, so 0 also means "no child" and "no sibling" */
+
+    tail = 1;
+
+    for (i = 0; i < nfields + 2; i++) {
+
+        if (i == 0) {
+            names = &app_id;
+            j = 1;
+
+        } else if (i == nfields + 1) {
+            names = &timestamp;
+            j = 1;
+
+        } else {
+            names = field[i - 1].names->elts;
+            j = field[i - 1].names->nelts;
+        }
+
+        cur = 0;
+
+        for (n = 0; n < j; n++) {
+
+            for (c = trie[cur].first; c; c = trie[c].next) {
+                if (trie[c].key.len == names[n].len
+                    && ngx_strncmp(trie[c].key.data, names[n].data,
+                                   names[n].len) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (c == 0) {
+                c = tail++;
+                trie[c].key = names[n];
+
+                if (trie[cur].last) {
+                    trie[trie[cur].last].next = c;
+
+                } else {
+                    trie[cur].first = c;
+                }
+
+                trie[cur].last = c;
+            }
+
+            cur = c;
+        }
+
+        leaf[i] = cur;
+    }
+
+    nodes = ngx_pcalloc(cf->pool,
+                        tail * sizeof(ngx_http_precancel_json_node_t));
+    if (nodes == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    order[0] = 0;
+    head = 0;
+    n = 1;
+
+    while (head < n) {
+        cur = order[head];
+        trie[cur].pos = head;
+        head++;
+
+        nodes[trie[cur].pos].key = trie[cur].key.data;
+        nodes[trie[cur].pos].key_len = trie[cur].key.len;
+
+        if (trie[cur].first == 0) {
+            continue;
+        }
+
+        nodes[trie[cur].pos].children = &nodes[n];
+
+        for (c = trie[cur].first; c; c = trie[c].next) {
+            order[n++] = c;
+            nodes[trie[cur].pos].nchildren++;
+        }
+    }
+
+    nodes[trie[leaf[0]].pos].value = plcf->app_id.data;
+    nodes[trie[leaf[0]].pos].value_len = plcf->app_id.len;
+
+    for (i = 0; i < nfields; i++) {
+        field[i].node = trie[leaf[i + 1]].pos;
+    }
+
+    plcf->timestamp_node = trie[leaf[nfields + 1]].pos;
+    plcf->nodes = nodes;
+    plcf->nnodes = tail;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    size_t      len;
+    ngx_str_t  *value, file;
+    u_char      buf[NGX_HTTP_PRECANCEL_KEY_MAX + 1];
+
+    static const char  what[] = "precancel private key";
+
+    if (plcf->retention.key != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    file = value[1];
+
+    if (ngx_http_precancel_key_read(cf, &file, what, buf, &len) != NGX_OK) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->retention.key = ngx_http_precancel_key_hmac(cf, "SHA512", buf, len,
+                                                      what, &file);
+    if (plcf->retention.key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    u_char                            *p, *end, *start;
+    ngx_str_t                         *value, *name, *a, *b;
+    ngx_uint_t                         i, j, n;
+    ngx_http_precancel_field_t        *field, *other;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (plcf->retention.fields == NGX_CONF_UNSET_PTR) {
+        plcf->retention.fields = ngx_array_create(cf->pool, 4,
+                                        sizeof(ngx_http_precancel_field_t));
+        if (plcf->retention.fields == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    field = ngx_array_push(plcf->retention.fields);
+    if (field == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(field, sizeof(ngx_http_precancel_field_t));
+
+    field->path = value[1];
+
+    field->names = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    if (field->names == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* names of [A-Za-z0-9_-], separated by single dots */
+
+    p = value[1].data;
+    end = p + value[1].len;
+
+    for ( ;; ) {
+        start = p;
+
+        while (p < end
+               && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                   || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+        {
+            p++;
+        }
+
+        if (p == start || (p < end && *p != '.')
+            || field->names->nelts == NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid precancel_field path \"%V\": "
+                               "expected up to %d names of letters, "
+                               "digits, \"_\" and \"-\" joined by \".\"",
+                               &value[1], NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH);
+            return NGX_CONF_ERROR;
+        }
+
+        name = ngx_array_push(field->names);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        name->data = start;
+        name->len = p - start;
+
+        if (p == end) {
+            break;
+        }
+
+        p++;
+
+        if (p == end) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid precancel_field path \"%V\": "
+                               "it ends with \".\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    name = field->names->elts;
+
+    if ((name[0].len == 6 && ngx_strncmp(name[0].data, "app_id", 6) == 0)
+        || (name[0].len == 9
+            && ngx_strncmp(name[0].data, "timestamp", 9) == 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel_field path \"%V\": \"%V\" is set by "
+                           "the module", &value[1], &name[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    /* one path may be neither another nor an object holding another */
+
+    other = plcf->retention.fields->elts;
+
+    for (i = 0; i < plcf->retention.fields->nelts - 1; i++) {
+        a = other[i].names->elts;
+        b = name;
+        n = ngx_min(other[i].names->nelts, field->names->nelts);
+
+        for (j = 0; j < n; j++) {
+            if (a[j].len != b[j].len
+                || ngx_strncmp(a[j].data, b[j].data, a[j].len) != 0)
+            {
+                break;
+            }
+        }
+
+        if (j == n) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "precancel_field path \"%V\" %s \"%V\"",
+                               &value[1],
+                               other[i].names->nelts == field->names->nelts
+                               ? "is duplicate of" : "conflicts with",
+                               &other[i].path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[2];
+    ccv.complex_value = &field->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
