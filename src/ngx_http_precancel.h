@@ -77,6 +77,24 @@ typedef struct {
 } ngx_http_precancel_retention_conf_t;
 
 
+/* Chargebee Billing: precancel_api_key_file, precancel_param, ... */
+typedef struct {
+    /* "Basic base64(key:)", made once, cleansed with the configuration */
+    ngx_str_t                       *authorization;
+
+    ngx_http_complex_value_t        *subscription_id;
+    ngx_array_t                     *params;     /* of the param_t */
+    ngx_http_complex_value_t        *success;
+
+    ngx_http_complex_value_t        *origin_ip;
+    ngx_http_complex_value_t        *origin_user;
+    ngx_http_complex_value_t        *origin_device;
+    ngx_http_complex_value_t        *business_entity;
+    ngx_http_complex_value_t        *idempotency_key;
+    ngx_uint_t                       events;     /* bits of event_e */
+} ngx_http_precancel_billing_conf_t;
+
+
 typedef struct {
     ngx_str_t                        uri;
     ngx_http_precancel_provider_t   *provider;
@@ -85,6 +103,7 @@ typedef struct {
     ngx_msec_t                       timeout;
 
     ngx_http_precancel_retention_conf_t  retention;
+    ngx_http_precancel_billing_conf_t    billing;
 
     /* a directive of each family given in this very block, for errors */
     const char                      *here[NGX_HTTP_PRECANCEL_NFAMILIES];
@@ -110,6 +129,9 @@ typedef struct {
 
     /* where the provider's reply sent the subrequest, quoted */
     ngx_str_t                        redirect;
+
+    /* $precancel_subscription_id: checked, for the provider location */
+    ngx_str_t                        subscription_id;
 
     /* the connection's log level while debug logging is paused */
     ngx_uint_t                       log_level;
@@ -191,6 +213,8 @@ struct ngx_http_precancel_provider_s {
 
 extern ngx_module_t                   ngx_http_precancel_module;
 extern ngx_http_precancel_provider_t  ngx_http_precancel_retention;
+extern ngx_http_precancel_provider_t  ngx_http_precancel_billing_pre_cancel;
+extern ngx_http_precancel_provider_t  ngx_http_precancel_billing_remove;
 
 
 /* the engine (ngx_http_precancel_request.c) */
@@ -209,6 +233,14 @@ void ngx_http_precancel_hash_headers(ngx_http_precancel_header_t *hd,
 /* configuration helpers (ngx_http_precancel_module.c) */
 char *ngx_http_precancel_conf_string(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+/* Chargebee Billing's directives (ngx_http_precancel_billing.c) */
+char *ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+extern ngx_conf_bitmask_t  ngx_http_precancel_billing_event_masks[];
 
 /* Chargebee Retention's directives (ngx_http_precancel_retention.c) */
 char *ngx_http_precancel_retention_key_file(ngx_conf_t *cf,

@@ -27,6 +27,8 @@ static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_precancel_error_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_precancel_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_precancel_init(ngx_conf_t *cf);
@@ -37,6 +39,8 @@ static char *ngx_http_precancel_pass(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_precancel_redirect_allow(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_precancel_provider(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post,
     void *data);
 
@@ -45,9 +49,11 @@ static ngx_conf_post_handler_pt  ngx_http_precancel_timeout_post =
     ngx_http_precancel_timeout_check;
 
 
-/* every provider, for create and merge */
+/* every provider, for precancel_provider, create and merge */
 static ngx_http_precancel_provider_t  *ngx_http_precancel_providers[] = {
     &ngx_http_precancel_retention,
+    &ngx_http_precancel_billing_pre_cancel,
+    &ngx_http_precancel_billing_remove,
     NULL
 };
 
@@ -103,6 +109,83 @@ static ngx_command_t  ngx_http_precancel_commands[] = {
       0,
       NULL },
 
+    { ngx_string("precancel_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_provider,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_api_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_billing_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_subscription_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.subscription_id),
+      NULL },
+
+    { ngx_string("precancel_param"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_precancel_billing_param,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_success"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.success),
+      NULL },
+
+    { ngx_string("precancel_origin_ip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.origin_ip),
+      NULL },
+
+    { ngx_string("precancel_origin_user"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.origin_user),
+      NULL },
+
+    { ngx_string("precancel_origin_device"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.origin_device),
+      NULL },
+
+    { ngx_string("precancel_business_entity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.business_entity),
+      NULL },
+
+    { ngx_string("precancel_idempotency_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.idempotency_key),
+      NULL },
+
+    { ngx_string("precancel_events_disabled"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_bitmask_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_loc_conf_t, billing.events),
+      &ngx_http_precancel_billing_event_masks },
+
     { ngx_string("precancel_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -153,6 +236,10 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
 
     { ngx_string("precancel_error"), NULL,
       ngx_http_precancel_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("precancel_subscription_id"), NULL,
+      ngx_http_precancel_id_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -213,6 +300,31 @@ ngx_http_precancel_error_variable(ngx_http_request_t *r,
 
     v->len = ctx->error.len;
     v->data = ctx->error.data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* the checked subscription id, for the provider location's proxy_pass */
+
+static ngx_int_t
+ngx_http_precancel_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_precancel_ctx_t  *ctx;
+
+    ctx = ngx_http_precancel_var_ctx(r);
+
+    if (ctx == NULL || ctx->subscription_id.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->subscription_id.len;
+    v->data = ctx->subscription_id.data;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;
@@ -452,4 +564,36 @@ ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    ngx_str_t                       *value;
+    ngx_http_precancel_provider_t  **p;
+
+    if (plcf->provider != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (p = ngx_http_precancel_providers; *p; p++) {
+        if ((*p)->name.len == value[1].len
+            && ngx_strncmp((*p)->name.data, value[1].data, value[1].len) == 0)
+        {
+            plcf->provider = *p;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown precancel_provider \"%V\": expected "
+                       "retention, chargebee_pre_cancel or "
+                       "chargebee_remove_scheduled_cancellation", &value[1]);
+
+    return NGX_CONF_ERROR;
 }

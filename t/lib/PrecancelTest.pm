@@ -10,6 +10,7 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use IO::Socket::INET ();
+use MIME::Base64 qw(encode_base64);
 use Test::Nginx::Socket ();
 use PrecancelStandin ();
 
@@ -49,15 +50,18 @@ _EOC_
     });
 }
 
-# Every private key of t/keys and a 16-byte piece of each: none of them
-# may show in any response, header or log line of any test.
+# Every secret of t/keys and a 16-byte piece of each, and each as the
+# HTTP Basic credential of a Billing API key (Base64 of "key:"): none of
+# them may show in any response, header or log line of any test.
 sub secrets {
     my @secrets;
 
     for my $file (sort glob("$KEYS/*.key")) {
         my $key = PrecancelStandin::read_key($file);
         next unless defined $key && length $key;
-        push @secrets, $key, substr($key, 8, 16);
+        my $basic = encode_base64("$key:", '');
+        push @secrets, $key, substr($key, 8, 16), $basic,
+                       substr($basic, 8, 16);
     }
 
     die "no test keys found in $KEYS" unless @secrets;
