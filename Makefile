@@ -17,13 +17,15 @@ SANITIZE     = -fsanitize=address,undefined -fno-omit-frame-pointer
 MODULE       = $(BUILD)/nginx/objs/ngx_http_precancel_module.so
 SRCS         = $(wildcard $(CURDIR)/src/*.c) $(wildcard $(CURDIR)/src/*.h)
 UNIT_TESTS   = $(BUILD)/unit/test_codec $(BUILD)/unit/test_hmac \
-               $(BUILD)/unit/test_json $(BUILD)/unit/test_url
+               $(BUILD)/unit/test_json $(BUILD)/unit/test_url \
+               $(BUILD)/unit/test_webhook
 
 # the pure sources each unit test is linked with
 UNIT_SRCS_codec   = src/ngx_http_precancel_codec.c
 UNIT_SRCS_hmac    = src/ngx_http_precancel_hmac.c $(UNIT_SRCS_codec)
 UNIT_SRCS_json    = src/ngx_http_precancel_json.c
 UNIT_SRCS_url     = src/ngx_http_precancel_url.c
+UNIT_SRCS_webhook = src/ngx_http_webhook_verify_scheme.c $(UNIT_SRCS_hmac)
 
 # Test::Nginx from CPAN when it is installed, else the project's runner
 TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
