@@ -19,8 +19,8 @@ sub setup {
     my (%opt) = @_;
 
     # git does not keep file modes: without this nginx warns that the
-    # test keys can be read by other users
-    chmod 0600, glob("$KEYS/*.key");
+    # test keys and webhook secrets can be read by other users
+    chmod 0600, glob("$KEYS/*.key"), glob("$KEYS/*.secret");
 
     $ENV{TEST_NGINX_KEYS} = $KEYS;
     $ENV{TEST_NGINX_STANDIN_PORT} ||= free_port();
@@ -49,12 +49,13 @@ _EOC_
     });
 }
 
-# Every private key of t/keys and a 16-byte piece of each: none of them
-# may show in any response, header or log line of any test.
+# Every private key and webhook secret of t/keys (*.key, *.secret) and a
+# 16-byte piece of each: none of them may show in any response, header or
+# log line of any test.
 sub secrets {
     my @secrets;
 
-    for my $file (sort glob("$KEYS/*.key")) {
+    for my $file (sort glob("$KEYS/*.key"), glob("$KEYS/*.secret")) {
         my $key = PrecancelStandin::read_key($file);
         next unless defined $key && length $key;
         push @secrets, $key, substr($key, 8, 16);
@@ -86,7 +87,9 @@ sub secret_checks {
     log_format precancel_sweep '\$time_local "\$request" \$status '
                                'location="\$sent_http_location" '
                                'status="\$precancel_status" '
-                               'error="\$precancel_error"';
+                               'error="\$precancel_error" '
+                               'webhook="\$webhook_verify_status" '
+                               'secret="\$webhook_verify_secret"';
     access_log $dir/access.log precancel_sweep;
 _EOC_
     }
