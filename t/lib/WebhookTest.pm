@@ -143,4 +143,17 @@ sub echo_re {
     return qr/$re/sm;
 }
 
+# $body as a chunked request body of $size-byte chunks, last chunk included
+sub chunked {
+    my ($body, $size) = @_;
+    my $out = '';
+
+    for (my $i = 0; $i < length $body; $i += $size) {
+        my $c = substr $body, $i, $size;
+        $out .= sprintf("%x\r\n", length $c) . $c . "\r\n";
+    }
+
+    return $out . "0\r\n\r\n";
+}
+
 1;
