@@ -295,6 +295,7 @@ static ngx_int_t
 ngx_http_webhook_verify_handler(ngx_http_request_t *r)
 {
     ngx_int_t                            rc;
+    ngx_pool_cleanup_t                  *cln;
     ngx_http_webhook_verify_ctx_t       *ctx;
     ngx_http_webhook_verify_loc_conf_t  *wlcf;
 
@@ -319,16 +320,28 @@ ngx_http_webhook_verify_handler(ngx_http_request_t *r)
 
         ctx->conf = wlcf;
 
-        return ngx_http_webhook_verify_fail(r, ctx,
+        (void) ngx_http_webhook_verify_fail(r, ctx,
                                             NGX_HTTP_WEBHOOK_VERIFY_ERROR,
                                             "the request body was read for "
                                             "another location");
+
+        return ngx_http_webhook_verify_verdict(r, ctx);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_webhook_verify_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    /* the cleanup frees the hashing contexts and finds ctx after redirects */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_webhook_verify_cleanup;
+    cln->data = ctx;
 
     ctx->conf = wlcf;
 
@@ -340,10 +353,12 @@ ngx_http_webhook_verify_handler(ngx_http_request_t *r)
      */
 
     if (r->request_body || r->discard_body) {
-        return ngx_http_webhook_verify_fail(r, ctx,
+        (void) ngx_http_webhook_verify_fail(r, ctx,
                                             NGX_HTTP_WEBHOOK_VERIFY_ERROR,
                                             "the request body was read "
                                             "before the access phase");
+
+        return ngx_http_webhook_verify_verdict(r, ctx);
     }
 
     if (ngx_http_webhook_verify_start(r, wlcf, ctx) != NGX_OK) {
@@ -383,7 +398,6 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
     ngx_str_t                                value, id, time;
     ngx_uint_t                               i, n;
     const char                              *err;
-    ngx_pool_cleanup_t                      *cln;
     const ngx_http_webhook_verify_scheme_t  *scheme;
 
     scheme = wlcf->use;
@@ -453,21 +467,16 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
                                   time.data, time.len);
     }
 
-    /* the contexts are OpenSSL's memory: freed with the request */
+    /* the contexts are OpenSSL's memory: freed by the pool cleanup */
 
     n = wlcf->secrets->nelts;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
     ctx->macs = ngx_pcalloc(r->pool, n * sizeof(ngx_http_precancel_hmac_t *));
-
-    if (cln == NULL || ctx->macs == NULL) {
+    if (ctx->macs == NULL) {
         return ngx_http_webhook_verify_fail(r, ctx,
                                             NGX_HTTP_WEBHOOK_VERIFY_ERROR,
                                             "out of memory");
     }
-
-    cln->handler = ngx_http_webhook_verify_cleanup;
-    cln->data = ctx;
 
     if (wlcf->digest) {
         /* one digest of the body; the MACs of it are made at the end */
