@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ngx_http_precancel_codec.h"
+#include "fuzz_base64_ref.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,13 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t          i, n, out, k, unpadded;
-    unsigned int    v;
+    size_t          i, n, out, unpadded;
     const char     *err;
     unsigned char  *buf, *again;
-
-    static const char  alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
     buf = malloc(ngx_http_precancel_base64_decoded_max(size) + 1);
     again = malloc(2 * size + 4);
@@ -69,25 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
-        out = 0;
-
-        for (i = 0; i < n; i += 3) {
-            k = n - i;
-            v = buf[i] << 16;
-            v |= (k > 1) ? buf[i + 1] << 8 : 0;
-            v |= (k > 2) ? buf[i + 2] : 0;
-
-            again[out++] = alphabet[(v >> 18) & 63];
-            again[out++] = alphabet[(v >> 12) & 63];
-
-            if (k > 1) {
-                again[out++] = alphabet[(v >> 6) & 63];
-            }
-
-            if (k > 2) {
-                again[out++] = alphabet[v & 63];
-            }
-        }
+        out = fuzz_base64_ref(again, buf, n);
 
         unpadded = size;
 

@@ -19,6 +19,7 @@
 
 #include "ngx_http_precancel_codec.h"
 #include "ngx_http_webhook_verify_scheme.h"
+#include "fuzz_base64_ref.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -131,40 +132,12 @@ static int
 contains_base64(const uint8_t *in, size_t len, const unsigned char *mac,
     size_t n)
 {
-    size_t         i, k, out;
-    unsigned int   v;
+    size_t         i, out;
     unsigned char  b64[(NGX_HTTP_PRECANCEL_HMAC_MAX + 2) / 3 * 4];
-
-    static const char  alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
     /* encoded here, unpadded: the decoder must have read exactly this */
 
-    out = 0;
-
-    for (i = 0; i < n; i += 3) {
-        v = mac[i] << 16;
-        k = n - i;
-
-        if (k > 1) {
-            v |= mac[i + 1] << 8;
-        }
-
-        if (k > 2) {
-            v |= mac[i + 2];
-        }
-
-        b64[out++] = alphabet[(v >> 18) & 63];
-        b64[out++] = alphabet[(v >> 12) & 63];
-
-        if (k > 1) {
-            b64[out++] = alphabet[(v >> 6) & 63];
-        }
-
-        if (k > 2) {
-            b64[out++] = alphabet[v & 63];
-        }
-    }
+    out = fuzz_base64_ref(b64, mac, n);
 
     for (i = 0; i + out <= len; i++) {
         if (memcmp(in + i, b64, out) == 0) {
