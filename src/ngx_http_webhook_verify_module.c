@@ -838,7 +838,7 @@ ngx_http_webhook_verify_fail(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "webhook verification failed (%V, scheme %s): %*s",
                   &ngx_http_webhook_verify_status_names[status],
-                  ctx->conf->use->name, p - reason, reason);
+                  ctx->conf->use->name, (size_t) (p - reason), reason);
 
     return NGX_ERROR;
 }
