@@ -16,8 +16,16 @@ SANITIZE     = -fsanitize=address,undefined -fno-omit-frame-pointer
 
 MODULE       = $(BUILD)/nginx/objs/ngx_http_precancel_module.so
 SRCS         = $(wildcard $(CURDIR)/src/*.c) $(wildcard $(CURDIR)/src/*.h)
-UNIT_TESTS   = $(BUILD)/unit/test_hmac $(BUILD)/unit/test_json \
-               $(BUILD)/unit/test_url
+UNIT_TESTS   = $(BUILD)/unit/test_codec $(BUILD)/unit/test_hmac \
+               $(BUILD)/unit/test_json $(BUILD)/unit/test_url \
+               $(BUILD)/unit/test_webhook
+
+# the pure sources each unit test is linked with
+UNIT_SRCS_codec   = src/ngx_http_precancel_codec.c
+UNIT_SRCS_hmac    = src/ngx_http_precancel_hmac.c $(UNIT_SRCS_codec)
+UNIT_SRCS_json    = src/ngx_http_precancel_json.c
+UNIT_SRCS_url     = src/ngx_http_precancel_url.c
+UNIT_SRCS_webhook = src/ngx_http_webhook_verify_scheme.c $(UNIT_SRCS_hmac)
 
 # Test::Nginx from CPAN when it is installed, else the project's runner
 TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
@@ -58,11 +66,13 @@ $(BUILD)/nginx/objs/Makefile: config
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(SRCS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 
-$(BUILD)/unit/test_%: t/unit/test_%.c src/ngx_http_precancel_%.c \
-                      src/ngx_http_precancel_%.h t/unit/tap.h
+# $$* below: the test's stem, expanded a second time for its sources
+.SECONDEXPANSION:
+$(BUILD)/unit/test_%: t/unit/test_%.c $$(UNIT_SRCS_$$*) \
+                      $$(patsubst %.c,%.h,$$(UNIT_SRCS_$$*)) t/unit/tap.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) -std=c99 -g -O1 $(WARN_FLAGS) -Isrc -It/unit -o $@ \
-	    t/unit/test_$*.c src/ngx_http_precancel_$*.c -lcrypto
+	    t/unit/test_$*.c $(UNIT_SRCS_$*) -lcrypto
 
 unit: $(UNIT_TESTS)
 	$(PROVE) --exec '' $(UNIT_TESTS)

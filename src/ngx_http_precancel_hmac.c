@@ -3,7 +3,9 @@
  * HMAC over OpenSSL 3's EVP_MAC.  The keyed context is made once; every
  * signature re-initialises it without a key, which makes OpenSSL restore
  * the prepared inner and outer digest states instead of hashing the key
- * again.  Freeing the context cleanses the key material it holds.
+ * again.  A copy made with EVP_MAC_CTX_dup() carries those states too, so
+ * a body hashed across several events needs no key of its own.  Freeing
+ * a context cleanses the key material it holds.
  */
 
 
@@ -14,31 +16,18 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "ngx_http_precancel_codec.h"
 #include "ngx_http_precancel_hmac.h"
-
-
-/* "000102...ff": the two lowercase hex digits of every byte value */
-static const char  ngx_http_precancel_hex_pairs[] =
-    "000102030405060708090a0b0c0d0e0f"
-    "101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f"
-    "303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f"
-    "505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f"
-    "707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f"
-    "909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
-    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
-    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
-    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 
 struct ngx_http_precancel_hmac_s {
     EVP_MAC_CTX  *ctx;
+    size_t        size;
+};
+
+
+struct ngx_http_precancel_digest_s {
+    EVP_MD_CTX   *ctx;
     size_t        size;
 };
 
@@ -84,7 +73,7 @@ ngx_http_precancel_hmac_create(const char *digest, const unsigned char *key,
 
     hmac->size = EVP_MAC_CTX_get_mac_size(hmac->ctx);
 
-    if (hmac->size == 0 || hmac->size > NGX_HTTP_PRECANCEL_HMAC_MAX_HEX / 2) {
+    if (hmac->size == 0 || hmac->size > NGX_HTTP_PRECANCEL_HMAC_MAX) {
         *failed = "EVP_MAC_CTX_get_mac_size()";
         goto failed;
     }
@@ -96,6 +85,38 @@ failed:
     ngx_http_precancel_hmac_free(hmac);
 
     return NULL;
+}
+
+
+ngx_http_precancel_hmac_t *
+ngx_http_precancel_hmac_dup(const ngx_http_precancel_hmac_t *hmac,
+    const char **failed)
+{
+    ngx_http_precancel_hmac_t  *copy;
+
+    copy = OPENSSL_zalloc(sizeof(ngx_http_precancel_hmac_t));
+    if (copy == NULL) {
+        *failed = "OPENSSL_zalloc()";
+        return NULL;
+    }
+
+    copy->ctx = EVP_MAC_CTX_dup(hmac->ctx);
+    copy->size = hmac->size;
+
+    if (copy->ctx == NULL) {
+        *failed = "EVP_MAC_CTX_dup()";
+        OPENSSL_free(copy);
+        return NULL;
+    }
+
+    /* the original may be in the middle of another message */
+
+    if (ngx_http_precancel_hmac_init(copy, failed) != 0) {
+        ngx_http_precancel_hmac_free(copy);
+        return NULL;
+    }
+
+    return copy;
 }
 
 
@@ -112,9 +133,59 @@ ngx_http_precancel_hmac_free(ngx_http_precancel_hmac_t *hmac)
 
 
 size_t
+ngx_http_precancel_hmac_size(const ngx_http_precancel_hmac_t *hmac)
+{
+    return hmac->size;
+}
+
+
+size_t
 ngx_http_precancel_hmac_hex_len(const ngx_http_precancel_hmac_t *hmac)
 {
     return 2 * hmac->size;
+}
+
+
+int
+ngx_http_precancel_hmac_init(ngx_http_precancel_hmac_t *hmac,
+    const char **failed)
+{
+    /* no key: restore the keyed state prepared by create() */
+
+    if (!EVP_MAC_init(hmac->ctx, NULL, 0, NULL)) {
+        *failed = "EVP_MAC_init()";
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ngx_http_precancel_hmac_update(ngx_http_precancel_hmac_t *hmac,
+    const unsigned char *data, size_t len, const char **failed)
+{
+    if (!EVP_MAC_update(hmac->ctx, data, len)) {
+        *failed = "EVP_MAC_update()";
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ngx_http_precancel_hmac_final(ngx_http_precancel_hmac_t *hmac,
+    unsigned char *md, const char **failed)
+{
+    size_t  n;
+
+    if (!EVP_MAC_final(hmac->ctx, md, &n, hmac->size) || n != hmac->size) {
+        *failed = "EVP_MAC_final()";
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -123,31 +194,155 @@ ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
     const unsigned char *data, size_t len, unsigned char *hex,
     const char **failed)
 {
-    size_t         i, n;
-    unsigned char  md[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX / 2];
+    unsigned char  md[NGX_HTTP_PRECANCEL_HMAC_MAX];
 
-    /* no key: restore the keyed state prepared by create() */
-
-    if (!EVP_MAC_init(hmac->ctx, NULL, 0, NULL)) {
-        *failed = "EVP_MAC_init()";
+    if (ngx_http_precancel_hmac_init(hmac, failed) != 0
+        || ngx_http_precancel_hmac_update(hmac, data, len, failed) != 0
+        || ngx_http_precancel_hmac_final(hmac, md, failed) != 0)
+    {
         return -1;
     }
 
-    if (!EVP_MAC_update(hmac->ctx, data, len)) {
-        *failed = "EVP_MAC_update()";
+    ngx_http_precancel_hex_encode(hex, md, hmac->size);
+
+    return 0;
+}
+
+
+ngx_http_precancel_digest_t *
+ngx_http_precancel_digest_create(const char *digest, const char **failed)
+{
+    int                           size;
+    EVP_MD                       *type;
+    ngx_http_precancel_digest_t  *md;
+
+    md = OPENSSL_zalloc(sizeof(ngx_http_precancel_digest_t));
+    if (md == NULL) {
+        *failed = "OPENSSL_zalloc()";
+        return NULL;
+    }
+
+    type = EVP_MD_fetch(NULL, digest, NULL);
+    if (type == NULL) {
+        *failed = "EVP_MD_fetch()";
+        goto failed;
+    }
+
+    md->ctx = EVP_MD_CTX_new();
+
+    if (md->ctx == NULL) {
+        EVP_MD_free(type);
+        *failed = "EVP_MD_CTX_new()";
+        goto failed;
+    }
+
+    /* the context holds its own reference to the algorithm */
+
+    if (!EVP_DigestInit_ex2(md->ctx, type, NULL)) {
+        EVP_MD_free(type);
+        *failed = "EVP_DigestInit_ex2()";
+        goto failed;
+    }
+
+    EVP_MD_free(type);
+
+    size = EVP_MD_CTX_get_size(md->ctx);
+
+    if (size <= 0 || size > NGX_HTTP_PRECANCEL_HMAC_MAX) {
+        *failed = "EVP_MD_CTX_get_size()";
+        goto failed;
+    }
+
+    md->size = size;
+
+    return md;
+
+failed:
+
+    ngx_http_precancel_digest_free(md);
+
+    return NULL;
+}
+
+
+ngx_http_precancel_digest_t *
+ngx_http_precancel_digest_dup(const ngx_http_precancel_digest_t *md,
+    const char **failed)
+{
+    ngx_http_precancel_digest_t  *copy;
+
+    copy = OPENSSL_zalloc(sizeof(ngx_http_precancel_digest_t));
+    if (copy == NULL) {
+        *failed = "OPENSSL_zalloc()";
+        return NULL;
+    }
+
+    copy->size = md->size;
+    copy->ctx = EVP_MD_CTX_new();
+
+    if (copy->ctx == NULL) {
+        *failed = "EVP_MD_CTX_new()";
+        goto failed;
+    }
+
+    /* a copy of the initialised state: no algorithm fetch per message */
+
+    if (!EVP_MD_CTX_copy_ex(copy->ctx, md->ctx)) {
+        *failed = "EVP_MD_CTX_copy_ex()";
+        goto failed;
+    }
+
+    return copy;
+
+failed:
+
+    ngx_http_precancel_digest_free(copy);
+
+    return NULL;
+}
+
+
+void
+ngx_http_precancel_digest_free(ngx_http_precancel_digest_t *md)
+{
+    if (md == NULL) {
+        return;
+    }
+
+    EVP_MD_CTX_free(md->ctx);
+    OPENSSL_free(md);
+}
+
+
+size_t
+ngx_http_precancel_digest_size(const ngx_http_precancel_digest_t *md)
+{
+    return md->size;
+}
+
+
+int
+ngx_http_precancel_digest_update(ngx_http_precancel_digest_t *md,
+    const unsigned char *data, size_t len, const char **failed)
+{
+    if (!EVP_DigestUpdate(md->ctx, data, len)) {
+        *failed = "EVP_DigestUpdate()";
         return -1;
     }
 
-    if (!EVP_MAC_final(hmac->ctx, md, &n, sizeof(md)) || n != hmac->size) {
-        *failed = "EVP_MAC_final()";
+    return 0;
+}
+
+
+int
+ngx_http_precancel_digest_final(ngx_http_precancel_digest_t *md,
+    unsigned char *out, const char **failed)
+{
+    unsigned int  n;
+
+    if (!EVP_DigestFinal_ex(md->ctx, out, &n) || n != md->size) {
+        *failed = "EVP_DigestFinal_ex()";
         return -1;
-    }
-
-    /* two hex digits a byte, one look-up */
-
-    for (i = 0; i < n; i++) {
-        memcpy(hex, &ngx_http_precancel_hex_pairs[2 * md[i]], 2);
-        hex += 2;
     }
 
     return 0;

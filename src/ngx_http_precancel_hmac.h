@@ -1,8 +1,11 @@
 
 /*
- * Pure HMAC signer of the precancel module over OpenSSL 3's EVP_MAC.
- * The key schedule is prepared once (at configuration time); each
- * signature then starts from a copy of the prepared state.
+ * Pure HMAC over OpenSSL 3's EVP_MAC, and the plain digest some webhook
+ * schemes sign instead of the body.  The key schedule is prepared once
+ * (at configuration time); each signature then starts from a copy of the
+ * prepared state, either in place (one message at a time: the precancel
+ * signer) or in a context of its own (a request body hashed as it
+ * arrives, while other requests use the prepared one).
  */
 
 
@@ -13,24 +16,49 @@
 #include <stddef.h>
 
 
-#define NGX_HTTP_PRECANCEL_HMAC_MAX_HEX  (2 * 64)
+#define NGX_HTTP_PRECANCEL_HMAC_MAX      64
+#define NGX_HTTP_PRECANCEL_HMAC_MAX_HEX  (2 * NGX_HTTP_PRECANCEL_HMAC_MAX)
 
 
-typedef struct ngx_http_precancel_hmac_s  ngx_http_precancel_hmac_t;
+typedef struct ngx_http_precancel_hmac_s    ngx_http_precancel_hmac_t;
+typedef struct ngx_http_precancel_digest_s  ngx_http_precancel_digest_t;
 
 
 /*
- * digest is an OpenSSL digest name ("SHA512", "SHA256").  Returns NULL on
- * failure and sets *failed to the name of the OpenSSL call that failed.
- * The caller may cleanse its copy of the key as soon as this returns.
+ * digest is an OpenSSL digest name ("SHA512", "SHA256", "SHA1").  Returns
+ * NULL on failure and sets *failed to the name of the OpenSSL call that
+ * failed.  The caller may cleanse its copy of the key as soon as this
+ * returns.
  */
 ngx_http_precancel_hmac_t *ngx_http_precancel_hmac_create(const char *digest,
     const unsigned char *key, size_t key_len, const char **failed);
 
+/*
+ * A context of its own holding the keyed state of hmac, ready for
+ * update(); hmac itself is not changed.  NULL with *failed on failure.
+ */
+ngx_http_precancel_hmac_t *ngx_http_precancel_hmac_dup(
+    const ngx_http_precancel_hmac_t *hmac, const char **failed);
+
 void ngx_http_precancel_hmac_free(ngx_http_precancel_hmac_t *hmac);
+
+/* bytes in a MAC (the digest size) */
+size_t ngx_http_precancel_hmac_size(const ngx_http_precancel_hmac_t *hmac);
 
 /* number of hex digits a signature has (twice the digest size) */
 size_t ngx_http_precancel_hmac_hex_len(const ngx_http_precancel_hmac_t *hmac);
+
+/*
+ * A message in pieces: init() restores the keyed state, update() hashes a
+ * piece, final() writes the raw MAC (size() bytes) into md.  Each returns
+ * 0, or -1 with *failed naming the OpenSSL call that failed.
+ */
+int ngx_http_precancel_hmac_init(ngx_http_precancel_hmac_t *hmac,
+    const char **failed);
+int ngx_http_precancel_hmac_update(ngx_http_precancel_hmac_t *hmac,
+    const unsigned char *data, size_t len, const char **failed);
+int ngx_http_precancel_hmac_final(ngx_http_precancel_hmac_t *hmac,
+    unsigned char *md, const char **failed);
 
 /*
  * Writes the lowercase hex MAC of data into hex (hex_len() bytes, no NUL).
@@ -40,6 +68,24 @@ size_t ngx_http_precancel_hmac_hex_len(const ngx_http_precancel_hmac_t *hmac);
 int ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
     const unsigned char *data, size_t len, unsigned char *hex,
     const char **failed);
+
+
+/*
+ * A plain digest ("MD5", "SHA256") of a message in pieces, with the same
+ * conventions: create() makes the prepared context once, dup() a context
+ * of its own for each message, ready for update(); final() writes size()
+ * bytes; free() accepts NULL.
+ */
+ngx_http_precancel_digest_t *ngx_http_precancel_digest_create(
+    const char *digest, const char **failed);
+ngx_http_precancel_digest_t *ngx_http_precancel_digest_dup(
+    const ngx_http_precancel_digest_t *md, const char **failed);
+void ngx_http_precancel_digest_free(ngx_http_precancel_digest_t *md);
+size_t ngx_http_precancel_digest_size(const ngx_http_precancel_digest_t *md);
+int ngx_http_precancel_digest_update(ngx_http_precancel_digest_t *md,
+    const unsigned char *data, size_t len, const char **failed);
+int ngx_http_precancel_digest_final(ngx_http_precancel_digest_t *md,
+    unsigned char *out, const char **failed);
 
 
 #endif /* _NGX_HTTP_PRECANCEL_HMAC_H_INCLUDED_ */

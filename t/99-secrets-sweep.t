@@ -1,7 +1,8 @@
 # After the whole suite: the debug error logs and access logs of every
 # nginx the suite started (collected in PRECANCEL_SWEEP_DIR by
-# t/lib/PrecancelTest.pm; "make t" sets it) hold no private key.  Every
-# response's headers and body were checked for the keys as it arrived.
+# t/lib/PrecancelTest.pm; "make t" sets it) hold no private key and no
+# webhook secret.  Every response's headers and body were checked for
+# them as it arrived.
 
 use strict;
 use warnings;
@@ -24,11 +25,12 @@ for my $log ("error.log", "access.log") {
         or next;
 
     open my $fh, '<', $path or die "$path: $!";
-    my ($lines, $bodies, $leaks) = (0, 0, 0);
+    my ($lines, $bodies, $hooks, $leaks) = (0, 0, 0, 0);
 
     while (my $line = <$fh>) {
         $lines++;
         $bodies++ if $line =~ /precancel body: \{/;
+        $hooks++ if $line =~ /webhook verify handler/;
 
         for my $s (@secrets) {
             if (index($line, $s) >= 0) {
@@ -46,11 +48,14 @@ for my $log ("error.log", "access.log") {
         cmp_ok($bodies, '>=', 50,
                "error.log has the debug lines of at least 50 precancels "
                . "($bodies in $lines lines)");
+        cmp_ok($hooks, '>=', 50,
+               "error.log has the debug lines of at least 50 webhook "
+               . "verifications ($hooks)");
     } else {
         cmp_ok($lines, '>=', 50, "access.log has $lines requests");
     }
 
-    is($leaks, 0, "no private key in $log");
+    is($leaks, 0, "no private key or webhook secret in $log");
 }
 
 done_testing();

@@ -20,8 +20,8 @@ sub setup {
     my (%opt) = @_;
 
     # git does not keep file modes: without this nginx warns that the
-    # test keys can be read by other users
-    chmod 0600, glob("$KEYS/*.key");
+    # test keys and webhook secrets can be read by other users
+    chmod 0600, glob("$KEYS/*.key"), glob("$KEYS/*.secret");
 
     $ENV{TEST_NGINX_KEYS} = $KEYS;
     $ENV{TEST_NGINX_STANDIN_PORT} ||= free_port();
@@ -50,13 +50,14 @@ _EOC_
     });
 }
 
-# Every secret of t/keys and a 16-byte piece of each, and each as the
-# HTTP Basic credential of a Billing API key (Base64 of "key:"): none of
+# Every private key, API key and webhook secret of t/keys (*.key,
+# *.secret) and a 16-byte piece of each, and each as an HTTP Basic
+# credential (Base64 of "key:", as a Billing API key is sent): none of
 # them may show in any response, header or log line of any test.
 sub secrets {
     my @secrets;
 
-    for my $file (sort glob("$KEYS/*.key")) {
+    for my $file (sort glob("$KEYS/*.key"), glob("$KEYS/*.secret")) {
         my $key = PrecancelStandin::read_key($file);
         next unless defined $key && length $key;
         my $basic = encode_base64("$key:", '');
@@ -90,7 +91,9 @@ sub secret_checks {
     log_format precancel_sweep '\$time_local "\$request" \$status '
                                'location="\$sent_http_location" '
                                'status="\$precancel_status" '
-                               'error="\$precancel_error"';
+                               'error="\$precancel_error" '
+                               'webhook="\$webhook_verify_status" '
+                               'secret="\$webhook_verify_secret"';
     access_log $dir/access.log precancel_sweep;
 _EOC_
     }

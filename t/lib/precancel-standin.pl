@@ -4,7 +4,8 @@
 # An independent re-implementation, from the public description of the
 # server-side precancel request, of the checks Retention makes: public key,
 # JSON body, content type, ISO8601 timestamp within the allowed skew,
-# HMAC-SHA512 signature of the raw body, app_id.  Plus /inspect (echoes a
+# HMAC-SHA512 signature of the raw body, app_id.  Plus /echo (what a
+# webhook application received), /inspect (echoes a
 # canonical description of what it received), /fault/* (misbehaviour on
 # demand) and /stats.  Listens on 127.0.0.1 only.  See README.md here.
 #
@@ -609,6 +610,10 @@ sub route {
         return precancel($c, $r, sub {
             (200, msg(INSPECT_BASE . inspect($r, $_[0]), 1)) });
     }
+    if ($p eq '/echo') {
+        return finish($c, $r, 200, echo($r), type => 'text/plain',
+                      verdict => 'echo');
+    }
     if ($p eq '/stats') {
         unless ($r->{method} eq 'GET' || $r->{method} eq 'HEAD') {
             return finish($c, $r, 405, msg('Method Not Allowed'),
@@ -677,6 +682,17 @@ sub inspect {
     push @pairs, 'x-headers=' . (@h ? join(',', map { pct($_) } @h) : 'none');
     push @pairs, 'x-query=' . ($r->{query} eq '' ? 'none' : pct($r->{query}));
     return join '&', @pairs;
+}
+
+# What an application behind nginx received: the method, the body's length
+# and SHA-256, and every header (lowercase names, sorted), one a line.
+sub echo {
+    my ($r) = @_;
+    my $b = $r->{body} // '';
+    my $out = "method $r->{method}\nlength " . length($b)
+              . "\nsha256 " . sha256_hex($b) . "\n";
+    $out .= "header $_: $r->{headers}{$_}\n" for sort keys %{ $r->{headers} };
+    return $out;
 }
 
 sub flatten {

@@ -1,14 +1,18 @@
 
 /*
  * Known-answer tests of the HMAC signer: RFC 4231 (HMAC-SHA-512, test
- * cases 1-4, 6, 7) and one HMAC-SHA-256 vector, plus reuse of one keyed
- * context for several messages.
+ * cases 1-4, 6, 7) and one HMAC-SHA-256 vector, RFC 2202 for HMAC-SHA-1,
+ * plus reuse of one keyed context for several messages; the same MACs
+ * from a message hashed in pieces, in a copy of the keyed context while
+ * the original is in use; and the plain digests (RFC 1321 MD5, FIPS 180
+ * SHA-256) the same way.
  */
 
 
 #include <stdio.h>
 #include <string.h>
 
+#include "ngx_http_precancel_codec.h"
 #include "ngx_http_precancel_hmac.h"
 #include "tap.h"
 
@@ -25,6 +29,9 @@ typedef struct {
 
 
 static void fill(char *buf, int c, size_t n);
+static void pieces(const char *digest, const char *key, size_t key_len,
+    const char *data, size_t data_len, const char *hex, const char *name);
+static void digest(const char *name, const char *data, const char *hex);
 
 
 static char  key_aa131[131], key_0b[20], key_aa20[20], data_dd[50];
@@ -81,6 +88,11 @@ main(void)
         { "RFC 4231 test case 2, SHA-256", "SHA256", "Jefe", 4,
           "what do ya want for nothing?", 28,
           "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+        { "RFC 2202 test case 1, SHA-1", "SHA1", key_0b, 20, "Hi There", 8,
+          "b617318655057264e28bc0b6fb378c8ef146be00" },
+        { "RFC 2202 test case 2, SHA-1", "SHA1", "Jefe", 4,
+          "what do ya want for nothing?", 28,
+          "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" },
     };
 
     for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
@@ -108,11 +120,26 @@ main(void)
         }
 
         ngx_http_precancel_hmac_free(h);
+
+        pieces(kats[i].digest, kats[i].key, kats[i].key_len, kats[i].data,
+               kats[i].data_len, kats[i].hex, kats[i].name);
     }
+
+    digest("MD5", "", "d41d8cd98f00b204e9800998ecf8427e");
+    digest("MD5", "abc", "900150983cd24fb0d6963f7d28e17f72");
+    digest("MD5", "12345678901234567890123456789012345678901234567890123456"
+           "789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a");
+    digest("SHA256", "abc",
+           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    digest("SHA256", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 
     h = ngx_http_precancel_hmac_create("NO-SUCH-DIGEST",
                                        (unsigned char *) "k", 1, &failed);
     tap_ok(h == NULL && failed != NULL, "unknown digest is refused");
+
+    tap_ok(ngx_http_precancel_digest_create("NO-SUCH-DIGEST", &failed)
+           == NULL, "unknown plain digest is refused");
 
     return tap_done();
 }
@@ -122,4 +149,109 @@ static void
 fill(char *buf, int c, size_t n)
 {
     memset(buf, c, n);
+}
+
+
+/*
+ * The message fed in pieces of every size from 1 byte up, each time in a
+ * copy of the keyed context, while the original is left in the middle of
+ * another message: each copy must give the one-shot MAC.
+ */
+
+static void
+pieces(const char *digest, const char *key, size_t key_len, const char *data,
+    size_t data_len, const char *hex, const char *name)
+{
+    int                         ok;
+    size_t                      step, off, n;
+    char                        title[160];
+    const char                 *failed;
+    unsigned char               md[NGX_HTTP_PRECANCEL_HMAC_MAX];
+    unsigned char               out[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
+    ngx_http_precancel_hmac_t  *h, *copy;
+
+    h = ngx_http_precancel_hmac_create(digest, (unsigned char *) key, key_len,
+                                       &failed);
+    if (h == NULL) {
+        tap_ok(0, name);
+        return;
+    }
+
+    ok = ngx_http_precancel_hmac_init(h, &failed) == 0
+         && ngx_http_precancel_hmac_update(h, (unsigned char *) "junk", 4,
+                                           &failed) == 0;
+
+    for (step = 1; ok && step <= data_len; step++) {
+        copy = ngx_http_precancel_hmac_dup(h, &failed);
+        if (copy == NULL) {
+            ok = 0;
+            break;
+        }
+
+        for (off = 0; ok && off < data_len; off += n) {
+            n = data_len - off < step ? data_len - off : step;
+            ok = ngx_http_precancel_hmac_update(copy,
+                                                (unsigned char *) data + off,
+                                                n, &failed) == 0;
+        }
+
+        ok = ok && ngx_http_precancel_hmac_final(copy, md, &failed) == 0
+             && ngx_http_precancel_hmac_size(copy) * 2 == strlen(hex);
+
+        ngx_http_precancel_hmac_free(copy);
+
+        if (ok) {
+            ngx_http_precancel_hex_encode(out, md, strlen(hex) / 2);
+            ok = memcmp(out, hex, strlen(hex)) == 0;
+        }
+    }
+
+    ngx_http_precancel_hmac_free(h);
+
+    snprintf(title, sizeof(title), "%s, in pieces of every size", name);
+    tap_ok(ok, title);
+}
+
+
+static void
+digest(const char *name, const char *data, const char *hex)
+{
+    int                           ok;
+    size_t                        i, len;
+    char                          title[160];
+    const char                   *failed;
+    unsigned char                 md[NGX_HTTP_PRECANCEL_HMAC_MAX];
+    unsigned char                 out[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
+    ngx_http_precancel_digest_t  *proto, *d;
+
+    len = strlen(data);
+    ok = 0;
+
+    proto = ngx_http_precancel_digest_create(name, &failed);
+    d = proto ? ngx_http_precancel_digest_dup(proto, &failed) : NULL;
+
+    if (d != NULL && ngx_http_precancel_digest_size(d) * 2 == strlen(hex)) {
+        ok = 1;
+
+        /* one byte at a time */
+
+        for (i = 0; ok && i < len; i++) {
+            ok = ngx_http_precancel_digest_update(d, (unsigned char *) data
+                                                  + i, 1, &failed) == 0;
+        }
+
+        ok = ok && ngx_http_precancel_digest_final(d, md, &failed) == 0;
+
+        if (ok) {
+            ngx_http_precancel_hex_encode(out, md, strlen(hex) / 2);
+            ok = memcmp(out, hex, strlen(hex)) == 0;
+        }
+    }
+
+    ngx_http_precancel_digest_free(d);
+    ngx_http_precancel_digest_free(proto);
+
+    snprintf(title, sizeof(title), "%s(\"%.20s%s\")", name, data,
+             len > 20 ? "..." : "");
+    tap_ok(ok, title);
 }

@@ -1,0 +1,198 @@
+
+/*
+ * Hex and base64 for signatures: see ngx_http_precancel_codec.h.  Decoding
+ * takes no branch on a digit's value beyond the validity check, and reads
+ * no table by anything but the input byte, which is not secret here (it
+ * is the signature the client sent).
+ */
+
+
+#include <string.h>
+
+#include "ngx_http_precancel_codec.h"
+
+
+/* "000102...ff": the two lowercase hex digits of every byte value */
+static const char  ngx_http_precancel_hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f"
+    "303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f"
+    "505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f"
+    "707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f"
+    "909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+
+static int ngx_http_precancel_hex_value(unsigned char c);
+static int ngx_http_precancel_base64_value(unsigned char c);
+
+
+void
+ngx_http_precancel_hex_encode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    size_t  i;
+
+    /* two hex digits a byte, one look-up */
+
+    for (i = 0; i < len; i++) {
+        memcpy(dst, &ngx_http_precancel_hex_pairs[2 * src[i]], 2);
+        dst += 2;
+    }
+}
+
+
+const char *
+ngx_http_precancel_hex_decode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    int     hi, lo;
+    size_t  i;
+
+    if (len % 2) {
+        return "odd number of hex digits";
+    }
+
+    for (i = 0; i < len; i += 2) {
+        hi = ngx_http_precancel_hex_value(src[i]);
+        lo = ngx_http_precancel_hex_value(src[i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            return "not a hex digit";
+        }
+
+        *dst++ = (unsigned char) (hi << 4 | lo);
+    }
+
+    return NULL;
+}
+
+
+const char *
+ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
+    const unsigned char *src, size_t len)
+{
+    int             v;
+    size_t          i, pad, rest;
+    unsigned int    acc;
+    unsigned char  *p;
+
+    /* "=" may only end the text, one or two of them, to a multiple of 4 */
+
+    pad = 0;
+
+    while (pad < len && src[len - 1 - pad] == '=') {
+        pad++;
+    }
+
+    if (pad && (pad > 2 || len % 4)) {
+        return "misplaced base64 padding";
+    }
+
+    len -= pad;
+    rest = len % 4;
+
+    if (rest == 1) {
+        return "base64 text of an impossible length";
+    }
+
+    p = dst;
+    acc = 0;
+
+    for (i = 0; i < len; i++) {
+        v = ngx_http_precancel_base64_value(src[i]);
+
+        if (v < 0) {
+            return src[i] == '=' ? "misplaced base64 padding"
+                                 : "not a base64 character";
+        }
+
+        acc = acc << 6 | (unsigned int) v;
+
+        if (i % 4 == 3) {
+            *p++ = (unsigned char) (acc >> 16);
+            *p++ = (unsigned char) (acc >> 8);
+            *p++ = (unsigned char) acc;
+            acc = 0;
+        }
+    }
+
+    /* 2 or 3 characters left: 1 or 2 bytes, and 4 or 2 unused bits */
+
+    if (rest == 2) {
+        if (acc & 0xf) {
+            return "base64 text with unused bits set";
+        }
+
+        *p++ = (unsigned char) (acc >> 4);
+
+    } else if (rest == 3) {
+        if (acc & 0x3) {
+            return "base64 text with unused bits set";
+        }
+
+        *p++ = (unsigned char) (acc >> 10);
+        *p++ = (unsigned char) (acc >> 2);
+    }
+
+    if (pad && pad != 4 - rest) {
+        return "misplaced base64 padding";
+    }
+
+    *n = p - dst;
+
+    return NULL;
+}
+
+
+static int
+ngx_http_precancel_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+static int
+ngx_http_precancel_base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+
+    if (c == '+') {
+        return 62;
+    }
+
+    if (c == '/') {
+        return 63;
+    }
+
+    return -1;
+}

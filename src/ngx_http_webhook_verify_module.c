@@ -1,0 +1,1645 @@
+
+/*
+ * ngx_http_webhook_verify_module: refuses inbound webhooks (billing
+ * providers' callbacks) whose HMAC signature does not match, before the
+ * content phase (proxy_pass, fastcgi_pass, ...) sends them on.
+ *
+ * An access phase handler checks the signature headers, then reads the
+ * request body with ngx_http_read_client_request_body().  The body is
+ * hashed as it arrives, by a request body filter that every buffer passes
+ * before nginx keeps it in memory or writes it to client_body_temp_path,
+ * so the body is never read twice and the per-request state does not
+ * grow with it.  When the body is complete the MAC is compared and the
+ * phases run on; the content handler then finds the body read and sends
+ * it unchanged.
+ *
+ * What each provider signs and how its headers are written lives in
+ * ngx_http_webhook_verify_scheme.c; secret files are read by
+ * ngx_http_precancel_key.c, shared with the precancel module.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+
+#include "ngx_http_precancel_codec.h"
+#include "ngx_http_precancel_hmac.h"
+#include "ngx_http_precancel_key.h"
+#include "ngx_http_webhook_verify_scheme.h"
+
+
+#define NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX  64
+
+/* HMAC keys of a secret: SHA-1, SHA-256, SHA-512, each raw or whsec_ */
+#define NGX_HTTP_WEBHOOK_VERIFY_KEYINGS    6
+
+
+/* the outcome of a request, for $webhook_verify_status */
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_NONE = 0,
+    NGX_HTTP_WEBHOOK_VERIFY_READING,
+    NGX_HTTP_WEBHOOK_VERIFY_OK,
+    NGX_HTTP_WEBHOOK_VERIFY_MISSING,
+    NGX_HTTP_WEBHOOK_VERIFY_MALFORMED,
+    NGX_HTTP_WEBHOOK_VERIFY_STALE,
+    NGX_HTTP_WEBHOOK_VERIFY_MISMATCH,
+    NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+    NGX_HTTP_WEBHOOK_VERIFY_TOO_LARGE,
+    NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE
+} ngx_http_webhook_verify_status_e;
+
+
+/*
+ * A secret file, shared by every location that inherits it.  Its bytes
+ * stay in raw only until postconfiguration: the locations are merged by
+ * then, and each has keyed the HMAC contexts its scheme needs.
+ */
+typedef struct {
+    ngx_str_t                   file;
+    ngx_str_t                   label;
+    u_char                     *raw;
+    size_t                      len;
+    ngx_http_precancel_hmac_t  *hmac[NGX_HTTP_WEBHOOK_VERIFY_KEYINGS];
+} ngx_http_webhook_verify_secret_t;
+
+
+typedef struct {
+    ngx_array_t                              secrets;   /* secret_t * */
+
+    /* prepared digests of the body, shared by the locations */
+    ngx_http_precancel_digest_t             *md5;
+    ngx_http_precancel_digest_t             *sha256;
+} ngx_http_webhook_verify_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                                name;      /* lowercase */
+    const char                              *display;
+} ngx_http_webhook_verify_header_t;
+
+
+typedef struct {
+    const ngx_http_webhook_verify_scheme_t  *scheme;    /* NULL: off */
+    ngx_http_webhook_verify_scheme_t        *custom;
+    ngx_array_t                             *secrets;   /* secret_t * */
+    time_t                                   tolerance;
+    ngx_uint_t                               status;
+
+    /* where webhook_verify stands, for errors found at merge */
+    ngx_str_t                                file;
+    ngx_uint_t                               line;
+
+    /* made at merge for a location that verifies */
+    const ngx_http_webhook_verify_scheme_t  *use;
+    ngx_http_precancel_hmac_t              **hmacs;     /* one a secret */
+    ngx_http_precancel_digest_t             *digest;
+    ngx_http_webhook_verify_header_t         header;
+    ngx_http_webhook_verify_header_t         id_header;
+    ngx_http_webhook_verify_header_t         time_header;
+} ngx_http_webhook_verify_loc_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                               status;    /* status_e */
+    ngx_http_webhook_verify_loc_conf_t      *conf;
+    ngx_http_webhook_verify_sig_t           *sig;
+    ngx_str_t                                prefix;
+
+    /* the body's MAC for each secret, or the digest the MAC is made of */
+    ngx_http_precancel_hmac_t              **macs;
+    ngx_http_precancel_digest_t             *digest;
+    ngx_uint_t                               nmacs;
+
+    ngx_str_t                                secret;    /* its label */
+    const char                              *failed;
+    unsigned                                 in_file:1;
+} ngx_http_webhook_verify_ctx_t;
+
+
+static ngx_int_t ngx_http_webhook_verify_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_webhook_verify_start(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_find_header(ngx_http_request_t *r,
+    ngx_http_webhook_verify_header_t *header, ngx_str_t *value,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_check_time(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx, ngx_str_t *value);
+static void ngx_http_webhook_verify_body_handler(ngx_http_request_t *r);
+static void ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
+    u_char *data, size_t len);
+static void ngx_http_webhook_verify_finish(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_fail(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, ngx_uint_t status,
+    const char *fmt, ...);
+static ngx_http_webhook_verify_ctx_t *ngx_http_webhook_verify_get_ctx(
+    ngx_http_request_t *r);
+static void ngx_http_webhook_verify_cleanup(void *data);
+
+static ngx_int_t ngx_http_webhook_verify_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+static ngx_int_t ngx_http_webhook_verify_status_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_webhook_verify_secret_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_int_t ngx_http_webhook_verify_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_webhook_verify_init(ngx_conf_t *cf);
+static void *ngx_http_webhook_verify_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static char *ngx_http_webhook_verify_keys(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf);
+static ngx_int_t ngx_http_webhook_verify_header_name(ngx_conf_t *cf,
+    ngx_http_webhook_verify_header_t *header, const char *name);
+static char *ngx_http_webhook_verify(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_webhook_verify_secret_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_webhook_verify_custom(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_webhook_verify_positive(ngx_conf_t *cf, void *post,
+    void *data);
+static void ngx_http_webhook_verify_secret_cleanup(void *data);
+static void ngx_http_webhook_verify_digest_cleanup(void *data);
+static void ngx_http_webhook_verify_forget(
+    ngx_http_webhook_verify_secret_t *secret);
+
+
+static ngx_conf_post_t  ngx_http_webhook_verify_positive_post =
+    { ngx_http_webhook_verify_positive };
+
+static ngx_conf_num_bounds_t  ngx_http_webhook_verify_status_bounds = {
+    ngx_conf_check_num_bounds, 400, 599
+};
+
+
+static ngx_command_t  ngx_http_webhook_verify_commands[] = {
+
+    { ngx_string("webhook_verify"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_webhook_verify,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webhook_verify_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_webhook_verify_secret_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webhook_verify_tolerance"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webhook_verify_loc_conf_t, tolerance),
+      &ngx_http_webhook_verify_positive_post },
+
+    { ngx_string("webhook_verify_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webhook_verify_loc_conf_t, status),
+      &ngx_http_webhook_verify_status_bounds },
+
+    { ngx_string("webhook_verify_custom"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_webhook_verify_custom,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_webhook_verify_module_ctx = {
+    ngx_http_webhook_verify_add_variables,  /* preconfiguration */
+    ngx_http_webhook_verify_init,           /* postconfiguration */
+
+    ngx_http_webhook_verify_create_main_conf, /* create main configuration */
+    NULL,                                   /* init main configuration */
+
+    NULL,                                   /* create server configuration */
+    NULL,                                   /* merge server configuration */
+
+    ngx_http_webhook_verify_create_loc_conf, /* create location configuration */
+    ngx_http_webhook_verify_merge_loc_conf  /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_webhook_verify_module = {
+    NGX_MODULE_V1,
+    &ngx_http_webhook_verify_module_ctx,    /* module context */
+    ngx_http_webhook_verify_commands,       /* module directives */
+    NGX_HTTP_MODULE,                        /* module type */
+    NULL,                                   /* init master */
+    NULL,                                   /* init module */
+    NULL,                                   /* init process */
+    NULL,                                   /* init thread */
+    NULL,                                   /* exit thread */
+    NULL,                                   /* exit process */
+    NULL,                                   /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_webhook_verify_vars[] = {
+
+    { ngx_string("webhook_verify_status"), NULL,
+      ngx_http_webhook_verify_status_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("webhook_verify_secret"), NULL,
+      ngx_http_webhook_verify_secret_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_webhook_verify_status_names[] = {
+    ngx_null_string,
+    ngx_string("reading"),
+    ngx_string("ok"),
+    ngx_string("missing"),
+    ngx_string("malformed"),
+    ngx_string("stale"),
+    ngx_string("mismatch"),
+    ngx_string("error"),
+    ngx_string("too_large"),
+    ngx_string("incomplete")
+};
+
+
+/* "webhook_verify custom": the scheme comes from webhook_verify_custom */
+static const ngx_http_webhook_verify_scheme_t
+    ngx_http_webhook_verify_custom_scheme = { .name = "custom" };
+
+
+static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
+
+
+static ngx_int_t
+ngx_http_webhook_verify_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                            rc;
+    ngx_pool_cleanup_t                  *cln;
+    ngx_http_webhook_verify_ctx_t       *ctx;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webhook_verify_module);
+
+    if (wlcf->use == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "webhook verify handler");
+
+    ctx = ngx_http_webhook_verify_get_ctx(r);
+
+    if (ctx) {
+        if (ctx->conf == wlcf) {
+            /* again after the body was read, or an internal redirect */
+            return ngx_http_webhook_verify_verdict(r, ctx);
+        }
+
+        /* an internal redirect into another verifying location */
+
+        ctx->conf = wlcf;
+
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "the request body was read for "
+                                            "another location");
+
+        return ngx_http_webhook_verify_verdict(r, ctx);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_webhook_verify_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the cleanup frees the hashing contexts and finds ctx after redirects */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_webhook_verify_cleanup;
+    cln->data = ctx;
+
+    ctx->conf = wlcf;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_webhook_verify_module);
+
+    /*
+     * A body that another module read or discarded before the access
+     * phase has passed the filter unhashed.
+     */
+
+    if (r->request_body || r->discard_body) {
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "the request body was read "
+                                            "before the access phase");
+
+        return ngx_http_webhook_verify_verdict(r, ctx);
+    }
+
+    if (ngx_http_webhook_verify_start(r, wlcf, ctx) != NGX_OK) {
+        return ngx_http_webhook_verify_verdict(r, ctx);
+    }
+
+    ctx->status = NGX_HTTP_WEBHOOK_VERIFY_READING;
+
+    rc = ngx_http_read_client_request_body(r,
+                                        ngx_http_webhook_verify_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    /* the body handler runs the phases again, maybe already done so */
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Everything that can be checked before the body: the headers, the
+ * timestamp; then the hashing contexts, fed with what the scheme signs
+ * before the body.  A forged or replayed request with a stale timestamp
+ * is refused without its body being read.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_start(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    size_t                                   len;
+    ngx_str_t                                value, id, time;
+    ngx_uint_t                               i, n;
+    const char                              *err;
+    const ngx_http_webhook_verify_scheme_t  *scheme;
+
+    scheme = wlcf->use;
+
+    if (ngx_http_webhook_verify_find_header(r, &wlcf->header, &value, ctx)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->sig = ngx_palloc(r->pool, sizeof(ngx_http_webhook_verify_sig_t));
+    if (ctx->sig == NULL) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "out of memory");
+    }
+
+    err = ngx_http_webhook_verify_parse(scheme, value.data, value.len,
+                                        ctx->sig);
+    if (err) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_MALFORMED,
+                                            "malformed \"%s\" header: %s",
+                                            wlcf->header.display, err);
+    }
+
+    ngx_str_null(&id);
+    ngx_str_null(&time);
+
+    if (wlcf->id_header.name.len
+        && ngx_http_webhook_verify_find_header(r, &wlcf->id_header, &id, ctx)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->sig->time) {
+        time.data = (u_char *) ctx->sig->time;
+        time.len = ctx->sig->time_len;
+
+    } else if (wlcf->time_header.name.len
+               && ngx_http_webhook_verify_find_header(r, &wlcf->time_header,
+                                                      &time, ctx)
+                  != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (scheme->timed
+        && ngx_http_webhook_verify_check_time(r, wlcf, ctx, &time) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    len = ngx_http_webhook_verify_signed_prefix(scheme, NULL, id.data, id.len,
+                                                time.data, time.len);
+    if (len) {
+        ctx->prefix.data = ngx_pnalloc(r->pool, len);
+        if (ctx->prefix.data == NULL) {
+            return ngx_http_webhook_verify_fail(r, ctx,
+                                                NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                                "out of memory");
+        }
+
+        ctx->prefix.len = ngx_http_webhook_verify_signed_prefix(scheme,
+                                  ctx->prefix.data, id.data, id.len,
+                                  time.data, time.len);
+    }
+
+    /* the contexts are OpenSSL's memory: freed by the pool cleanup */
+
+    n = wlcf->secrets->nelts;
+
+    ctx->macs = ngx_pcalloc(r->pool, n * sizeof(ngx_http_precancel_hmac_t *));
+    if (ctx->macs == NULL) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "out of memory");
+    }
+
+    if (wlcf->digest) {
+        /* one digest of the body; the MACs of it are made at the end */
+
+        ctx->digest = ngx_http_precancel_digest_dup(wlcf->digest,
+                                                    &ctx->failed);
+        if (ctx->digest == NULL) {
+            goto failed;
+        }
+
+        return NGX_OK;
+    }
+
+    for (i = 0; i < n; i++) {
+        ctx->macs[i] = ngx_http_precancel_hmac_dup(wlcf->hmacs[i],
+                                                   &ctx->failed);
+        if (ctx->macs[i] == NULL) {
+            goto failed;
+        }
+
+        ctx->nmacs++;
+
+        if (ngx_http_precancel_hmac_update(ctx->macs[i], ctx->prefix.data,
+                                           ctx->prefix.len, &ctx->failed)
+            != 0)
+        {
+            goto failed;
+        }
+    }
+
+    return NGX_OK;
+
+failed:
+
+    return ngx_http_webhook_verify_fail(r, ctx, NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                        "%s failed", ctx->failed);
+}
+
+
+/* exactly one header of that name: none is missing, two are ambiguous */
+
+static ngx_int_t
+ngx_http_webhook_verify_find_header(ngx_http_request_t *r,
+    ngx_http_webhook_verify_header_t *header, ngx_str_t *value,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *found;
+
+    found = NULL;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != header->name.len
+            || ngx_strncmp(h[i].lowcase_key, header->name.data,
+                           header->name.len) != 0)
+        {
+            continue;
+        }
+
+        if (found) {
+            return ngx_http_webhook_verify_fail(r, ctx,
+                                           NGX_HTTP_WEBHOOK_VERIFY_MALFORMED,
+                                           "more than one \"%s\" header",
+                                           header->display);
+        }
+
+        found = &h[i];
+    }
+
+    if (found == NULL) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_MISSING,
+                                            "no \"%s\" header",
+                                            header->display);
+    }
+
+    *value = found->value;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_check_time(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx, ngx_str_t *value)
+{
+    time_t       t, now;
+    const char  *err;
+
+    err = ngx_http_webhook_verify_parse_time(value->data, value->len, &t);
+    if (err) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_MALFORMED,
+                                            "the timestamp is %s", err);
+    }
+
+    now = ngx_time();
+
+    if (t < now - wlcf->tolerance) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_STALE,
+                                            "the timestamp is %T s in the "
+                                            "past, beyond the tolerance of "
+                                            "%T s", now - t, wlcf->tolerance);
+    }
+
+    if (t > now + wlcf->tolerance) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_STALE,
+                                            "the timestamp is %T s in the "
+                                            "future, beyond the tolerance "
+                                            "of %T s", t - now,
+                                            wlcf->tolerance);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_webhook_verify_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "webhook verify body handler");
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_webhook_verify_module);
+
+    /* every byte of the body has passed the filter by now */
+
+    ngx_http_webhook_verify_finish(r, ctx);
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t                      *b;
+    ngx_chain_t                    *cl;
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_webhook_verify_module);
+
+    if (ctx == NULL || ctx->status != NGX_HTTP_WEBHOOK_VERIFY_READING) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "webhook verify body filter: %uz bytes",
+                       (size_t) (b->last - b->pos));
+
+        if (!ngx_buf_in_memory(b)) {
+            /* before this filter nginx only passes memory buffers */
+            ctx->in_file |= (ngx_buf_size(b) != 0);
+            continue;
+        }
+
+        ngx_http_webhook_verify_hash(ctx, b->pos, b->last - b->pos);
+    }
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+static void
+ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
+    u_char *data, size_t len)
+{
+    ngx_uint_t  i;
+
+    if (len == 0 || ctx->failed) {
+        return;
+    }
+
+    if (ctx->digest) {
+        (void) ngx_http_precancel_digest_update(ctx->digest, data, len,
+                                                &ctx->failed);
+        return;
+    }
+
+    for (i = 0; i < ctx->nmacs; i++) {
+        if (ngx_http_precancel_hmac_update(ctx->macs[i], data, len,
+                                           &ctx->failed)
+            != 0)
+        {
+            return;
+        }
+    }
+}
+
+
+static void
+ngx_http_webhook_verify_finish(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    size_t                               n;
+    ngx_uint_t                           i;
+    ngx_http_precancel_hmac_t           *mac;
+    ngx_http_webhook_verify_secret_t   **secret;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+    u_char                               md[NGX_HTTP_PRECANCEL_HMAC_MAX];
+    u_char                               hex[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
+
+    wlcf = ctx->conf;
+
+    if (ctx->in_file) {
+        ngx_http_webhook_verify_cleanup(ctx);
+
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "a body buffer reached the "
+                                            "filter in a file");
+        return;
+    }
+
+    if (ctx->failed) {
+        goto failed;
+    }
+
+    n = 0;
+
+    if (ctx->digest) {
+        if (ngx_http_precancel_digest_final(ctx->digest, md, &ctx->failed)
+            != 0)
+        {
+            goto failed;
+        }
+
+        n = ngx_http_precancel_digest_size(ctx->digest);
+        ngx_http_precancel_hex_encode(hex, md, n);
+    }
+
+    secret = wlcf->secrets->elts;
+
+    for (i = 0; i < wlcf->secrets->nelts; i++) {
+
+        if (ctx->digest) {
+            /* the configured context: this ends within one event */
+
+            mac = wlcf->hmacs[i];
+
+            if (ngx_http_precancel_hmac_init(mac, &ctx->failed) != 0
+                || ngx_http_precancel_hmac_update(mac, ctx->prefix.data,
+                                                  ctx->prefix.len,
+                                                  &ctx->failed) != 0
+                || ngx_http_precancel_hmac_update(mac, hex, 2 * n,
+                                                  &ctx->failed) != 0)
+            {
+                goto failed;
+            }
+
+        } else {
+            mac = ctx->macs[i];
+        }
+
+        if (ngx_http_precancel_hmac_final(mac, md, &ctx->failed) != 0) {
+            goto failed;
+        }
+
+        if (ngx_http_webhook_verify_match(ctx->sig, md, wlcf->use->mac_size)) {
+            ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
+            ctx->secret = secret[i]->label;
+
+            OPENSSL_cleanse(md, sizeof(md));
+            ngx_http_webhook_verify_cleanup(ctx);
+
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "webhook verify: secret \"%V\" matched",
+                           &ctx->secret);
+            return;
+        }
+    }
+
+    OPENSSL_cleanse(md, sizeof(md));
+    ngx_http_webhook_verify_cleanup(ctx);
+
+    (void) ngx_http_webhook_verify_fail(r, ctx,
+                                        NGX_HTTP_WEBHOOK_VERIFY_MISMATCH,
+                                        "no secret matched the \"%s\" header",
+                                        wlcf->header.display);
+    return;
+
+failed:
+
+    OPENSSL_cleanse(md, sizeof(md));
+    ngx_http_webhook_verify_cleanup(ctx);
+
+    (void) ngx_http_webhook_verify_fail(r, ctx, NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                        "%s failed", ctx->failed);
+}
+
+
+/* what the access phase is told */
+
+static ngx_int_t
+ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    switch (ctx->status) {
+
+    case NGX_HTTP_WEBHOOK_VERIFY_OK:
+        return NGX_OK;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_READING:
+        /* the body handler runs the phases again */
+        return NGX_AGAIN;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_ERROR:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
+        return ctx->conf->status;
+    }
+}
+
+
+/*
+ * The one place a failure is recorded and logged: which check failed,
+ * never a secret, a computed MAC or the body.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_fail(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, ngx_uint_t status,
+    const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+    u_char    reason[NGX_MAX_ERROR_STR];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(reason, reason + sizeof(reason), fmt, args);
+    va_end(args);
+
+    ctx->status = status;
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "webhook verification failed (%V, scheme %s): %*s",
+                  &ngx_http_webhook_verify_status_names[status],
+                  ctx->conf->use->name, (size_t) (p - reason), reason);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * An internal redirect clears the module contexts; the pool cleanup of
+ * the hashing contexts still holds this one (as ngx_http_realip_module
+ * finds its own).
+ */
+
+static ngx_http_webhook_verify_ctx_t *
+ngx_http_webhook_verify_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_webhook_verify_module);
+
+    if (ctx || !r->internal) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_webhook_verify_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_webhook_verify_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_webhook_verify_cleanup(void *data)
+{
+    ngx_http_webhook_verify_ctx_t  *ctx = data;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < ctx->nmacs; i++) {
+        ngx_http_precancel_hmac_free(ctx->macs[i]);
+        ctx->macs[i] = NULL;
+    }
+
+    ctx->nmacs = 0;
+
+    ngx_http_precancel_digest_free(ctx->digest);
+    ctx->digest = NULL;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_uint_t                           status;
+    ngx_http_webhook_verify_ctx_t       *ctx;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    ctx = ngx_http_webhook_verify_get_ctx(r->main);
+
+    status = ctx ? ctx->status : NGX_HTTP_WEBHOOK_VERIFY_NONE;
+
+    /*
+     * nginx answers 413 itself: for a Content-Length over
+     * client_max_body_size before the access phase, for a longer chunked
+     * or HTTP/2 body while it is read
+     */
+
+    if (r->main->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+        && (status == NGX_HTTP_WEBHOOK_VERIFY_READING
+            || status == NGX_HTTP_WEBHOOK_VERIFY_NONE))
+    {
+        wlcf = ngx_http_get_module_loc_conf(r->main,
+                                            ngx_http_webhook_verify_module);
+
+        if (ctx || wlcf->use) {
+            status = NGX_HTTP_WEBHOOK_VERIFY_TOO_LARGE;
+        }
+
+    } else if (status == NGX_HTTP_WEBHOOK_VERIFY_READING
+               && r->main->headers_out.status)
+    {
+        /* timed out, closed by the client, a bad chunked body */
+        status = NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE;
+    }
+
+    if (status == NGX_HTTP_WEBHOOK_VERIFY_NONE) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ngx_http_webhook_verify_status_names[status].len;
+    v->data = ngx_http_webhook_verify_status_names[status].data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_secret_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_webhook_verify_get_ctx(r->main);
+
+    if (ctx == NULL || ctx->secret.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->secret.len;
+    v->data = ctx->secret.data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_webhook_verify_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                            i;
+    ngx_http_handler_pt                  *h;
+    ngx_http_core_main_conf_t            *cmcf;
+    ngx_http_webhook_verify_secret_t    **secret;
+    ngx_http_webhook_verify_main_conf_t  *wmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_webhook_verify_handler;
+
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_webhook_verify_body_filter;
+
+    /* every location is merged: the secrets live on only as HMAC keys */
+
+    wmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_webhook_verify_module);
+    secret = wmcf->secrets.elts;
+
+    for (i = 0; i < wmcf->secrets.nelts; i++) {
+        ngx_http_webhook_verify_forget(secret[i]);
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_webhook_verify_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_webhook_verify_main_conf_t  *wmcf;
+
+    wmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_main_conf_t));
+    if (wmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&wmcf->secrets, cf->pool, 4,
+                       sizeof(ngx_http_webhook_verify_secret_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return wmcf;
+}
+
+
+static void *
+ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_webhook_verify_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->file = { 0, NULL };
+     *     conf->line = 0;
+     *     conf->use = NULL;
+     *     conf->hmacs = NULL;
+     *     conf->digest = NULL;
+     *     conf->header = { { 0, NULL }, NULL };
+     *     conf->id_header = { { 0, NULL }, NULL };
+     *     conf->time_header = { { 0, NULL }, NULL };
+     */
+
+    conf->scheme = NGX_CONF_UNSET_PTR;
+    conf->custom = NGX_CONF_UNSET_PTR;
+    conf->secrets = NGX_CONF_UNSET_PTR;
+    conf->tolerance = NGX_CONF_UNSET;
+    conf->status = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_webhook_verify_loc_conf_t *prev = parent;
+    ngx_http_webhook_verify_loc_conf_t *conf = child;
+
+    const ngx_http_webhook_verify_scheme_t  *scheme;
+
+    if (conf->scheme == NGX_CONF_UNSET_PTR) {
+        conf->file = prev->file;
+        conf->line = prev->line;
+    }
+
+    ngx_conf_merge_ptr_value(conf->scheme, prev->scheme, NULL);
+    ngx_conf_merge_ptr_value(conf->custom, prev->custom, NULL);
+    ngx_conf_merge_ptr_value(conf->secrets, prev->secrets, NULL);
+    ngx_conf_merge_sec_value(conf->tolerance, prev->tolerance, 300);
+    ngx_conf_merge_uint_value(conf->status, prev->status,
+                              NGX_HTTP_UNAUTHORIZED);
+
+    if (conf->scheme == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    scheme = conf->scheme;
+
+    if (scheme == &ngx_http_webhook_verify_custom_scheme) {
+        if (conf->custom == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"webhook_verify custom\" requires "
+                          "\"webhook_verify_custom\" in %V:%ui",
+                          &conf->file, conf->line);
+            return NGX_CONF_ERROR;
+        }
+
+        scheme = conf->custom;
+    }
+
+    if (conf->secrets == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"webhook_verify\" requires "
+                      "\"webhook_verify_secret_file\" in %V:%ui",
+                      &conf->file, conf->line);
+        return NGX_CONF_ERROR;
+    }
+
+    conf->use = scheme;
+
+    if (ngx_http_webhook_verify_header_name(cf, &conf->header, scheme->header)
+        != NGX_OK
+        || ngx_http_webhook_verify_header_name(cf, &conf->id_header,
+                                               scheme->id_header)
+           != NGX_OK
+        || ngx_http_webhook_verify_header_name(cf, &conf->time_header,
+                                               scheme->time_header)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_webhook_verify_keys(cf, conf);
+}
+
+
+/*
+ * The location's HMAC context for each secret, keyed for its scheme's
+ * digest (and whsec_ decoding) once per secret and shared by every
+ * location that inherits the secret with such a scheme.
+ */
+
+static char *
+ngx_http_webhook_verify_keys(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf)
+{
+    size_t                                   len;
+    ngx_uint_t                               i, k;
+    const char                              *err, *failed;
+    ngx_pool_cleanup_t                      *cln;
+    ngx_http_precancel_digest_t            **digest;
+    ngx_http_webhook_verify_secret_t       **secret, *s;
+    ngx_http_webhook_verify_main_conf_t     *wmcf;
+    const ngx_http_webhook_verify_scheme_t  *scheme;
+    u_char                                   key[NGX_HTTP_PRECANCEL_KEY_MAX];
+
+    static const char                        what[] = "webhook secret";
+
+    scheme = conf->use;
+
+    if (ngx_strcmp(scheme->mac, "SHA1") == 0) {
+        k = 0;
+
+    } else if (ngx_strcmp(scheme->mac, "SHA256") == 0) {
+        k = 1;
+
+    } else {
+        k = 2;
+    }
+
+    k += scheme->whsec ? 3 : 0;
+
+    conf->hmacs = ngx_palloc(cf->pool, conf->secrets->nelts
+                                       * sizeof(ngx_http_precancel_hmac_t *));
+    if (conf->hmacs == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    secret = conf->secrets->elts;
+
+    for (i = 0; i < conf->secrets->nelts; i++) {
+        s = secret[i];
+
+        if (s->hmac[k] == NULL) {
+
+            if (s->raw == NULL) {
+                /* cannot be: every merge comes before postconfiguration */
+                ngx_log_error(NGX_LOG_ALERT, cf->log, 0,
+                              "%s file \"%V\" was already forgotten",
+                              what, &s->file);
+                return NGX_CONF_ERROR;
+            }
+
+            err = ngx_http_webhook_verify_key(scheme, s->raw, s->len, key,
+                                              &len);
+            if (err) {
+                OPENSSL_cleanse(key, sizeof(key));
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "%s file \"%V\" %s, as \"webhook_verify %s\" "
+                              "in %V:%ui wants", what, &s->file, err,
+                              scheme->name, &conf->file, conf->line);
+                return NGX_CONF_ERROR;
+            }
+
+            /* cleanses key */
+
+            s->hmac[k] = ngx_http_precancel_key_hmac(cf, scheme->mac, key,
+                                                     len, what, &s->file);
+            if (s->hmac[k] == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        conf->hmacs[i] = s->hmac[k];
+    }
+
+    if (scheme->body_digest == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    wmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_webhook_verify_module);
+
+    digest = (ngx_strcmp(scheme->body_digest, "MD5") == 0) ? &wmcf->md5
+                                                            : &wmcf->sha256;
+
+    if (*digest == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *digest = ngx_http_precancel_digest_create(scheme->body_digest,
+                                                   &failed);
+        if (*digest == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "%s failed for \"%s\"",
+                          failed, scheme->body_digest);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_webhook_verify_digest_cleanup;
+        cln->data = *digest;
+    }
+
+    conf->digest = *digest;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_header_name(ngx_conf_t *cf,
+    ngx_http_webhook_verify_header_t *header, const char *name)
+{
+    size_t  len;
+
+    if (name == NULL) {
+        return NGX_OK;
+    }
+
+    len = ngx_strlen(name);
+
+    header->name.data = ngx_pnalloc(cf->pool, len);
+    if (header->name.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_strlow(header->name.data, (u_char *) name, len);
+    header->name.len = len;
+    header->display = name;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_webhook_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
+
+    ngx_str_t                               *value;
+    const ngx_http_webhook_verify_scheme_t  *s;
+
+    if (wlcf->scheme != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        wlcf->scheme = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "custom") == 0) {
+        s = &ngx_http_webhook_verify_custom_scheme;
+
+    } else {
+        s = ngx_http_webhook_verify_scheme_find(value[1].data, value[1].len);
+
+        if (s == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown webhook_verify scheme \"%V\" (known: "
+                               "cheddargetter, stripe, github, standard, "
+                               "shopify, slack, retention, custom, off)",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    wlcf->scheme = s;
+    wlcf->file = cf->conf_file->file.name;
+    wlcf->line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * webhook_verify_secret_file FILE [name=LABEL]: read here, by the master;
+ * each location keys the HMAC its scheme needs at merge.
+ */
+
+static char *
+ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
+
+    size_t                                 len;
+    ngx_str_t                             *value, label;
+    ngx_uint_t                             i;
+    ngx_pool_cleanup_t                    *cln;
+    ngx_http_webhook_verify_secret_t      *s, **sp, **other;
+    ngx_http_webhook_verify_main_conf_t   *wmcf;
+    u_char                                 buf[NGX_HTTP_PRECANCEL_KEY_MAX + 1];
+
+    value = cf->args->elts;
+
+    if (wlcf->secrets == NGX_CONF_UNSET_PTR) {
+        wlcf->secrets = ngx_array_create(cf->pool, 2,
+                                   sizeof(ngx_http_webhook_verify_secret_t *));
+        if (wlcf->secrets == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* the label: name=, or the position among this level's secrets */
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len <= 5
+            || ngx_strncmp(value[2].data, "name=", 5) != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        label.data = value[2].data + 5;
+        label.len = value[2].len - 5;
+
+        for (i = 0; i < label.len; i++) {
+            if (!(isalnum(label.data[i]) || label.data[i] == '_'
+                  || label.data[i] == '-' || label.data[i] == '.'))
+            {
+                break;
+            }
+        }
+
+        if (i < label.len || label.len > NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid secret name \"%V\": expected up to "
+                               "%d letters, digits, \"_\", \"-\" and \".\"",
+                               &label, NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX);
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        label.data = ngx_pnalloc(cf->pool, NGX_INT_T_LEN);
+        if (label.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        label.len = ngx_sprintf(label.data, "%ui", wlcf->secrets->nelts + 1)
+                    - label.data;
+    }
+
+    other = wlcf->secrets->elts;
+
+    for (i = 0; i < wlcf->secrets->nelts; i++) {
+        if (other[i]->label.len == label.len
+            && ngx_strncmp(other[i]->label.data, label.data, label.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate secret name \"%V\"", &label);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    s = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_secret_t));
+    if (s == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    s->file = value[1];
+    s->label = label;
+
+    if (ngx_http_precancel_key_read(cf, &s->file, "webhook secret", buf, &len)
+        != NGX_OK)
+    {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
+
+    /* the copy is cleansed at postconfiguration, or with the pool */
+
+    cln = ngx_pool_cleanup_add(cf->pool, len);
+    if (cln == NULL) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
+
+    s->raw = cln->data;
+    s->len = len;
+    ngx_memcpy(s->raw, buf, len);
+    OPENSSL_cleanse(buf, sizeof(buf));
+
+    cln->handler = ngx_http_webhook_verify_secret_cleanup;
+    cln->data = s;
+
+    wmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_webhook_verify_module);
+
+    sp = ngx_array_push(&wmcf->secrets);
+    if (sp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *sp = s;
+
+    sp = ngx_array_push(wlcf->secrets);
+    if (sp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *sp = s;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * webhook_verify_custom header=NAME [prefix=STRING] [mac=sha1|sha256|sha512]
+ *     [encoding=hex|base64] [signed=body|md5_hex|sha256_hex]
+ *     [timestamp=NAME]
+ */
+
+static char *
+ngx_http_webhook_verify_custom(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
+
+    u_char                            *v;
+    size_t                             n;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i, j;
+    ngx_http_webhook_verify_scheme_t  *s;
+
+    if (wlcf->custom != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    s = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_scheme_t));
+    if (s == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    s->name = "custom";
+    s->mac = "SHA256";
+    s->mac_size = 32;
+    s->format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN;
+    s->encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        /* configuration tokens end with a NUL: v is a C string */
+
+        v = (u_char *) ngx_strchr(value[i].data, '=');
+
+        if (v == NULL) {
+            goto invalid;
+        }
+
+        n = v - value[i].data;
+        v++;
+
+        if (n == 6 && ngx_strncmp(value[i].data, "header", 6) == 0) {
+            s->header = (char *) v;
+
+        } else if (n == 9 && ngx_strncmp(value[i].data, "timestamp", 9) == 0)
+        {
+            s->time_header = (char *) v;
+            s->timed = 1;
+
+        } else if (n == 6 && ngx_strncmp(value[i].data, "prefix", 6) == 0) {
+            if (*v == '\0') {
+                goto invalid;
+            }
+
+            s->prefix = (char *) v;
+
+        } else if (n == 3 && ngx_strncmp(value[i].data, "mac", 3) == 0) {
+            if (ngx_strcmp(v, "sha1") == 0) {
+                s->mac = "SHA1";
+                s->mac_size = 20;
+
+            } else if (ngx_strcmp(v, "sha256") == 0) {
+                s->mac = "SHA256";
+                s->mac_size = 32;
+
+            } else if (ngx_strcmp(v, "sha512") == 0) {
+                s->mac = "SHA512";
+                s->mac_size = 64;
+
+            } else {
+                goto invalid;
+            }
+
+        } else if (n == 8 && ngx_strncmp(value[i].data, "encoding", 8) == 0) {
+            if (ngx_strcmp(v, "hex") == 0) {
+                s->encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX;
+
+            } else if (ngx_strcmp(v, "base64") == 0) {
+                s->encoding = NGX_HTTP_WEBHOOK_VERIFY_BASE64;
+
+            } else {
+                goto invalid;
+            }
+
+        } else if (n == 6 && ngx_strncmp(value[i].data, "signed", 6) == 0) {
+            if (ngx_strcmp(v, "body") == 0) {
+                s->body_digest = NULL;
+
+            } else if (ngx_strcmp(v, "md5_hex") == 0) {
+                s->body_digest = "MD5";
+
+            } else if (ngx_strcmp(v, "sha256_hex") == 0) {
+                s->body_digest = "SHA256";
+
+            } else {
+                goto invalid;
+            }
+
+        } else {
+            goto invalid;
+        }
+    }
+
+    if (s->header == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"webhook_verify_custom\" requires \"header=\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* header names: a token of RFC 9110 without the rarely used marks */
+
+    for (i = 0; i < 2; i++) {
+        v = (u_char *) (i == 0 ? s->header : s->time_header);
+
+        if (v == NULL) {
+            continue;
+        }
+
+        for (j = 0; v[j]; j++) {
+            if (!(isalnum(v[j]) || v[j] == '-' || v[j] == '_')) {
+                break;
+            }
+        }
+
+        if (j == 0 || v[j] != '\0') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid header name \"%s\" in "
+                               "\"webhook_verify_custom\"", v);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    wlcf->custom = s;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"webhook_verify_custom\"",
+                       &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_webhook_verify_positive(ngx_conf_t *cf, void *post, void *data)
+{
+    time_t  *t = data;
+
+    if (*t <= 0) {
+        return "must be more than 0";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_webhook_verify_secret_cleanup(void *data)
+{
+    ngx_http_webhook_verify_forget(data);
+}
+
+
+static void
+ngx_http_webhook_verify_digest_cleanup(void *data)
+{
+    ngx_http_precancel_digest_free(data);
+}
+
+
+static void
+ngx_http_webhook_verify_forget(ngx_http_webhook_verify_secret_t *secret)
+{
+    if (secret->raw) {
+        OPENSSL_cleanse(secret->raw, secret->len);
+        secret->raw = NULL;
+    }
+}

@@ -1,0 +1,126 @@
+
+/*
+ * Pure part of the webhook verifier: what each provider's scheme signs and
+ * how it writes the signature, the parsers of its headers, the signed
+ * prefix put before the body, and the constant-time match.  No nginx
+ * headers, so t/unit and t/fuzz drive it alone.
+ */
+
+
+#ifndef _NGX_HTTP_WEBHOOK_VERIFY_SCHEME_H_INCLUDED_
+#define _NGX_HTTP_WEBHOOK_VERIFY_SCHEME_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <time.h>
+
+#include "ngx_http_precancel_hmac.h"
+
+
+/* candidate signatures kept from one header (Stripe's v1=, Standard's v1,) */
+#define NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX  8
+
+/* digits of a unix time: enough for any date a clock shows */
+#define NGX_HTTP_WEBHOOK_VERIFY_TIME_MAX  12
+
+
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_PLAIN = 0,     /* [prefix]MAC */
+    NGX_HTTP_WEBHOOK_VERIFY_STRIPE,        /* t=T,v1=HEX[,v1=HEX...] */
+    NGX_HTTP_WEBHOOK_VERIFY_STANDARD       /* v1,BASE64[ v1,BASE64...] */
+} ngx_http_webhook_verify_format_e;
+
+
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_HEX = 0,
+    NGX_HTTP_WEBHOOK_VERIFY_BASE64
+} ngx_http_webhook_verify_encoding_e;
+
+
+/* what stands before the body (or its digest) in the signed message */
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_SIGNED_BODY = 0,   /* nothing */
+    NGX_HTTP_WEBHOOK_VERIFY_SIGNED_T_DOT,      /* "T." (Stripe) */
+    NGX_HTTP_WEBHOOK_VERIFY_SIGNED_ID_T_DOT,   /* "ID.T." (Standard) */
+    NGX_HTTP_WEBHOOK_VERIFY_SIGNED_V0_T        /* "v0:T:" (Slack) */
+} ngx_http_webhook_verify_signed_e;
+
+
+typedef struct {
+    const char  *name;
+    const char  *header;        /* the signature */
+    const char  *id_header;     /* the message id, or NULL */
+    const char  *time_header;   /* the timestamp, or NULL (none, or Stripe's
+                                   t= in the signature header) */
+    const char  *prefix;        /* before the MAC in a plain header, or NULL */
+    const char  *mac;           /* OpenSSL digest name of the HMAC */
+    size_t       mac_size;      /* its size in bytes */
+    const char  *body_digest;   /* the MAC covers the lowercase hex of this
+                                   digest of the body, or NULL: the body */
+
+    unsigned     format:2;      /* format_e */
+    unsigned     encoding:1;    /* encoding_e */
+    unsigned     signed_prefix:2;   /* signed_e */
+    unsigned     prefix_optional:1;
+    unsigned     timed:1;       /* there is a timestamp to check */
+    unsigned     whsec:1;       /* the secret is [whsec_]BASE64, the key
+                                   its decoded bytes */
+} ngx_http_webhook_verify_scheme_t;
+
+
+typedef struct {
+    unsigned char         mac[NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX]
+                             [NGX_HTTP_PRECANCEL_HMAC_MAX];
+    size_t                n;
+
+    /* Stripe: the t= value, where it stands in the header */
+    const unsigned char  *time;
+    size_t                time_len;
+} ngx_http_webhook_verify_sig_t;
+
+
+/* the built-in schemes, ending with one whose name is NULL */
+extern const ngx_http_webhook_verify_scheme_t
+    ngx_http_webhook_verify_schemes[];
+
+/* the built-in scheme of that name, or NULL */
+const ngx_http_webhook_verify_scheme_t *ngx_http_webhook_verify_scheme_find(
+    const unsigned char *name, size_t len);
+
+/*
+ * Parses the value of the scheme's signature header into sig (which it
+ * zeroes first).  Returns NULL, or a static reason ("no v1 signature")
+ * that never quotes the input.
+ */
+const char *ngx_http_webhook_verify_parse(
+    const ngx_http_webhook_verify_scheme_t *scheme, const unsigned char *in,
+    size_t len, ngx_http_webhook_verify_sig_t *sig);
+
+/* a unix time in decimal digits only; NULL or a static reason */
+const char *ngx_http_webhook_verify_parse_time(const unsigned char *in,
+    size_t len, time_t *t);
+
+/*
+ * Writes what the scheme signs before the body into dst and returns its
+ * length; with dst NULL only returns the length.
+ */
+size_t ngx_http_webhook_verify_signed_prefix(
+    const ngx_http_webhook_verify_scheme_t *scheme, unsigned char *dst,
+    const unsigned char *id, size_t id_len, const unsigned char *time,
+    size_t time_len);
+
+/*
+ * The HMAC key of a secret as its file holds it: the same bytes, or for a
+ * "whsec" scheme the base64 after an optional "whsec_".  key holds len
+ * bytes.  Returns NULL, or a static reason that never quotes the secret.
+ */
+const char *ngx_http_webhook_verify_key(
+    const ngx_http_webhook_verify_scheme_t *scheme, const unsigned char *in,
+    size_t len, unsigned char *key, size_t *key_len);
+
+/* 1 when mac (scheme's mac_size bytes) is one of sig's, in constant time */
+int ngx_http_webhook_verify_match(const ngx_http_webhook_verify_sig_t *sig,
+    const unsigned char *mac, size_t size);
+
+
+#endif /* _NGX_HTTP_WEBHOOK_VERIFY_SCHEME_H_INCLUDED_ */
