@@ -229,12 +229,6 @@ ngx_http_precancel_start(ngx_http_request_t *r,
 
     sr->discard_body = 0;
 
-    if (plcf->provider->secret_headers) {
-        ctx->log_level = r->connection->log->log_level;
-        ctx->log_paused = 1;
-        r->connection->log->log_level &= ~NGX_LOG_DEBUG_ALL;
-    }
-
     /* the filters below know the subrequest by this */
 
     ctx->sr = sr;
@@ -245,6 +239,12 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "precancel subrequest \"%V\", precancel body: %V",
                    &plcf->uri, &body);
+
+    if (plcf->provider->secret_headers) {
+        ctx->log_level = r->connection->log->log_level;
+        ctx->log_paused = 1;
+        r->connection->log->log_level &= ~NGX_LOG_DEBUG_ALL;
+    }
 
     return NGX_OK;
 }

@@ -1,10 +1,16 @@
 #!/usr/bin/env perl
-# Provider stand-in for Chargebee Retention's precancel endpoint.
+# Provider stand-in for Chargebee Retention's precancel endpoint and for
+# the two Chargebee Billing calls the module makes.
 #
 # An independent re-implementation, from the public description of the
 # server-side precancel request, of the checks Retention makes: public key,
 # JSON body, content type, ISO8601 timestamp within the allowed skew,
-# HMAC-SHA512 signature of the raw body, app_id.  Plus /echo (what a
+# HMAC-SHA512 signature of the raw body, app_id.  For Billing
+# (/api/v2/hosted_pages/pre_cancel and
+# /api/v2/subscriptions/{id}/remove_scheduled_cancellation), from the API
+# reference: HTTP Basic with a site API key and an empty password, a form
+# body decoded by URI's form parser, the idempotency and request-origin
+# headers, the parameters' limits, and the API's error shape.  Plus /echo (what a
 # webhook application received), /inspect (echoes a
 # canonical description of what it received), /fault/* (misbehaviour on
 # demand) and /stats.  Listens on 127.0.0.1 only.  See README.md here.
@@ -27,6 +33,8 @@ use Time::HiRes ();
 use Time::Local qw(timegm_modern);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use File::Temp ();
+use MIME::Base64 qw(decode_base64);
+use URI ();
 
 use constant {
     MAX_HEADER      => 64 * 1024,
@@ -43,12 +51,15 @@ use constant {
 
 my %opt = (
     keys           => "$FindBin::Bin/../keys/keys.txt",
+    'billing-keys' => "$FindBin::Bin/../keys/billing.txt",
+    'billing-base' => 'https://billing.example.com/pages/v3/',
     workers        => 4,
     'session-base' => 'https://cancel.example.com/session/',
     'max-skew'     => 3600,
 );
 
-GetOptions(\%opt, 'listen=i', 'keys=s', 'workers=i', 'log=s',
+GetOptions(\%opt, 'listen=i', 'keys=s', 'billing-keys=s', 'billing-base=s',
+           'workers=i', 'log=s',
            'session-base=s', 'pid-file=s', 'max-skew=f', 'parent=i',
            'help')
     or usage(2);
@@ -64,6 +75,7 @@ sub usage {
     print STDERR "precancel-standin: $msg\n" if $msg;
     print STDERR <<'EOU';
 usage: precancel-standin.pl --listen PORT [--keys FILE] [--workers N]
+         [--billing-keys FILE] [--billing-base URL]
          [--log FILE] [--session-base URL] [--pid-file FILE]
          [--max-skew SECONDS] [--parent PID]
 EOU
@@ -74,6 +86,9 @@ EOU
 
 my %KEYS = load_keys($opt{keys});   # public key => private key
 die "precancel-standin: no usable keys in $opt{keys}\n" unless %KEYS;
+
+# Billing: site API key => its name (the same file format, NAME FILE)
+my %API_KEYS = reverse load_keys($opt{'billing-keys'});
 
 sub load_keys {
     my ($file) = @_;
@@ -604,7 +619,7 @@ sub route {
     my $p = $r->{path};
 
     if ($p eq '/precancel') {
-        return precancel($c, $r, sub { (200, msg(session_url(), 1)) });
+        return precancel($c, $r, sub { (200, success_body($r)) });
     }
     if ($p eq '/inspect') {
         return precancel($c, $r, sub {
@@ -621,6 +636,23 @@ sub route {
         }
         return finish($c, $r, 200, stats(), verdict => 'stats');
     }
+    if ($p eq '/api/v2/hosted_pages/pre_cancel') {
+        return precancel($c, $r, \&billing_hosted_page, billing => 1);
+    }
+    if ($p =~ m{\A/api/v2/subscriptions/([^/]*)/remove_scheduled_cancellation\z}) {
+        return billing_remove($c, $r, $1);
+    }
+    # what the hosted page call carried, as an error message
+    if ($p eq '/billing/inspect') {
+        return precancel($c, $r, sub {
+            (400, billing_error('inspect ' . billing_inspect($r, $_[0]),
+                                'stand_in_inspect')) }, billing => 1);
+    }
+    # the faults, with the Billing checks and reply shapes
+    if ($p =~ m{\A/billing(/fault/[A-Za-z0-9_-]+)\z}) {
+        $r->{billing} = 1;
+        $p = $1;
+    }
     if ($p =~ m{\A/fault/([A-Za-z0-9_-]+)\z}) {
         my $f = "fault_$1";
         $f =~ tr/-/_/;
@@ -632,11 +664,14 @@ sub route {
 
 sub precancel {
     my ($c, $r, $ok, %o) = @_;
-    my ($code, $res) = check($r);
+    $r->{billing} = 1 if $o{billing};
+    my ($code, $res, $api_code) = $r->{billing} ? billing_check($r)
+                                                 : check($r);
     if (defined $code) {
         my @allow = $code == 405 ? (headers => ['Allow: POST']) : ();
         Time::HiRes::sleep($o{delay}) if $o{delay};
-        return finish($c, $r, $code, msg($res), @allow, verdict => $res,
+        my $body = $r->{billing} ? billing_error($res, $api_code) : msg($res);
+        return finish($c, $r, $code, $body, @allow, verdict => $res,
                       count => 'rejected');
     }
     my ($status, $body, %more) = $ok->($res);
@@ -730,14 +765,14 @@ sub fault_hang {
 sub fault_slow {
     my ($c, $r, $q) = @_;
     my $ms = ($q->{ms} // '') =~ /\A[0-9]{1,9}\z/ ? $q->{ms} : 1000;
-    return precancel($c, $r, sub { (200, msg(session_url(), 1)) },
+    return precancel($c, $r, sub { (200, success_body($r)) },
                      delay => $ms / 1000);
 }
 
 sub fault_close_mid_body {
     my ($c, $r) = @_;
     finish($c, $r, 0, '', verdict => 'fault close-mid-body', no_reply => 1);
-    my $body = msg(session_url(), 1);
+    my $body = success_body($r);
     write_all($c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 . "Content-Length: 200\r\nConnection: close\r\n\r\n"
                 . substr($body, 0, 20));
@@ -754,7 +789,7 @@ sub fault_reset {
 sub fault_chunked {
     my ($c, $r) = @_;
     return precancel($c, $r, sub {
-        my $b = msg(session_url(), 1);
+        my $b = success_body($r);
         my $n = int(length($b) / 3);
         my $out = '';
         for my $part (substr($b, 0, $n), substr($b, $n, $n), substr($b, 2 * $n)) {
@@ -769,7 +804,7 @@ sub fault_chunked {
 sub fault_gzip {
     my ($c, $r) = @_;
     return precancel($c, $r, sub {
-        my $b = msg(session_url(), 1);
+        my $b = success_body($r);
         my $z;
         gzip(\$b => \$z) or die "gzip: $GzipError\n";
         return (200, $z, headers => ['Content-Encoding: gzip']);
@@ -793,8 +828,11 @@ sub fault_big {
     unless ($size =~ /\A[0-9]{1,10}\z/ && $size <= MAX_BIG) {
         return finish($c, $r, 400, msg('Bad size'));
     }
-    my $head = '{"valid":true,"message":' . $JSON->encode(session_url())
-             . ',"pad":"';
+    my $head = $r->{billing}
+             ? '{"hosted_page":{"url":' . $JSON->encode(billing_url())
+               . '},"pad":"'
+             : '{"valid":true,"message":' . $JSON->encode(session_url())
+               . ',"pad":"';
     my $tail = '"}';
     my $pad = $size - length($head) - length($tail);
     $pad = 0 if $pad < 0;
@@ -807,7 +845,7 @@ sub fault_flaky {
     return precancel($c, $r, sub {
         return (500, msg('Internal Error'), verdict => 'ok, flaky 500')
             if ++$FLAKY % 2 == 0;
-        return (200, msg(session_url(), 1));
+        return (200, success_body($r));
     });
 }
 
@@ -816,12 +854,14 @@ sub fault_flaky {
 sub fault_drip {
     my ($c, $r, $q) = @_;
     my $ms = ($q->{ms} // '') =~ /\A[0-9]{1,6}\z/ ? $q->{ms} : 250;
-    my ($code, $res) = check($r);
-    return finish($c, $r, $code, msg($res), verdict => $res,
-                  count => 'rejected') if defined $code;
+    my ($code, $res, $api_code) = $r->{billing} ? billing_check($r)
+                                                 : check($r);
+    return finish($c, $r, $code,
+                  $r->{billing} ? billing_error($res, $api_code) : msg($res),
+                  verdict => $res, count => 'rejected') if defined $code;
     finish($c, $r, 0, '', verdict => 'fault drip', count => 'verified',
            no_reply => 1);
-    my $body = msg(session_url(), 1);
+    my $body = success_body($r);
     write_all($c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 . 'Content-Length: ' . length($body) . "\r\n"
                 . "Connection: close\r\n\r\n") or return 0;
@@ -839,7 +879,7 @@ sub fault_accel {
     my ($c, $r, $q) = @_;
     my $to = $q->{to} // '/';
     return precancel($c, $r, sub {
-        (200, msg(session_url(), 1), headers => ["X-Accel-Redirect: $to"]) });
+        (200, success_body($r), headers => ["X-Accel-Redirect: $to"]) });
 }
 
 sub fault_redirect {
@@ -855,8 +895,187 @@ sub fault_url {
     return precancel($c, $r, sub {
         # $u is bytes; encoding it as latin1 characters and writing the
         # result as bytes passes the bytes through, JSON-escaped
-        return (200, '{"valid":true,"message":' . $JSONB->encode($u) . '}');
+        return (200, $r->{billing}
+                     ? '{"hosted_page":{"type":"pre_cancel","url":'
+                       . $JSONB->encode($u) . '}}'
+                     : '{"valid":true,"message":' . $JSONB->encode($u) . '}');
     });
+}
+
+# ---------------------------------------------------------------- Billing
+
+sub success_body {
+    my ($r) = @_;
+    return $r->{billing} ? billing_hosted_page_body()
+                         : msg(session_url(), 1);
+}
+
+sub billing_url {
+    return $opt{'billing-base'} . $$ . '-' . ++$SESSIONS . '/';
+}
+
+sub billing_hosted_page_body {
+    my $now = time;
+    return $JLOG->encode({ hosted_page => {
+        id => "hp_$$" . '_' . ($SESSIONS + 1), type => 'pre_cancel',
+        url => billing_url(), state => 'created', embed => JSON::PP::false,
+        created_at => $now, expires_at => $now + 3600,
+        object => 'hosted_page' } });
+}
+
+sub billing_hosted_page {
+    return (200, billing_hosted_page_body());
+}
+
+# The API's error shape.
+sub billing_error {
+    my ($message, $api_code, $param) = @_;
+    my $type = $api_code =~ /authentication/ ? 'invalid_request'
+             : $api_code eq 'invalid_state_for_request' ? 'invalid_request'
+             : 'invalid_request';
+    return $JLOG->encode({ message => $message, type => $type,
+                           api_error_code => $api_code,
+                           (defined $param ? (param => $param) : ()) });
+}
+
+# Returns (undef, \@form) when the request passes, else
+# ($status, $message, $api_error_code).
+sub billing_check {
+    my ($r) = @_;
+    my $h = $r->{headers};
+    return (405, 'Method Not Allowed', 'method_not_allowed')
+        unless $r->{method} eq 'POST';
+
+    # HTTP Basic: a site API key as the user name, no password
+    my ($scheme, $cred) = split ' ', ($h->{authorization} // ''), 2;
+    return (401, 'Sorry, authentication failed. Invalid api key',
+            'api_authentication_failed')
+        unless lc($scheme // '') eq 'basic' && defined $cred;
+    my $plain = decode_base64($cred);
+    my ($user, $pass) = $plain =~ /\A([^:]*):(.*)\z/s;
+    return (401, 'Sorry, authentication failed. Invalid api key',
+            'api_authentication_failed')
+        unless defined $user && $pass eq '' && exists $API_KEYS{$user};
+
+    # nothing of a browser's request may come along
+    for my $n (qw(cookie x-forwarded-for referer user-agent)) {
+        return (400, "browser header $n reached the provider",
+                'stand_in_browser_header') if exists $h->{$n};
+    }
+
+    my $ct = lc($h->{'content-type'} // '');
+    $ct =~ s/\s*;.*//s;
+    return (400, 'Invalid Content-Type', 'invalid_request')
+        unless $ct eq 'application/x-www-form-urlencoded';
+
+    # the body as a form, with a real parser; bytes outside the form
+    # alphabet mean it was not encoded
+    my $body = $r->{body};
+    return (400, 'Invalid form body', 'invalid_request')
+        if $body =~ /[^A-Za-z0-9%+*._~=&-]/
+           || $body =~ /%(?![0-9A-Fa-f]{2})/;
+    my @form = URI->new('http://x/?' . $body)->query_form;
+    for my $v (@form) {
+        my $t = $v;
+        return (400, 'Form value is not UTF-8', 'invalid_request')
+            unless utf8::decode($t);
+    }
+
+    my $key = $h->{'chargebee-idempotency-key'};
+    return (400, 'chargebee-idempotency-key is missing', 'invalid_request')
+        unless defined $key && $key =~ /\A[\x21-\x7e]{1,100}\z/;
+
+    my $ip = $h->{'chargebee-request-origin-ip'};
+    return (400, 'Invalid chargebee-request-origin-ip', 'invalid_request')
+        if defined $ip
+           && $ip !~ /\A(?:[0-9]{1,3}\.){3}[0-9]{1,3}\z/
+           && $ip !~ /\A[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\z/;
+    for my $n (qw(chargebee-request-origin-user
+                  chargebee-request-origin-device
+                  chargebee-business-entity-id)) {
+        return (400, "Invalid $n", 'invalid_request')
+            if defined $h->{$n} && $h->{$n} !~ /\A[\x20-\x7e]+\z/;
+    }
+    my $enc = $h->{'chargebee-request-origin-user-encoded'};
+    if (defined $enc) {
+        my $u = $enc =~ m{\A[A-Za-z0-9+/]+={0,2}\z} ? decode_base64($enc)
+                                                   : undef;
+        return (400, 'Invalid chargebee-request-origin-user-encoded',
+                'invalid_request')
+            unless defined $u && length $u && utf8::decode($u);
+    }
+    for my $n (qw(actions email webhook)) {
+        my $v = $h->{"chargebee-event-$n"};
+        return (400, "Invalid chargebee-event-$n", 'invalid_request')
+            if defined $v && $v ne 'all-disabled';
+    }
+
+    if ($r->{path} !~ m{/remove_scheduled_cancellation\z}) {
+        my %f = @form;
+        my $id = $f{'subscription[id]'};
+        return (400, 'subscription[id] : cannot be blank', 'param_wrong_value',
+                'subscription[id]')
+            unless defined $id && length $id;
+        return (400, 'subscription[id] : is too long', 'param_wrong_value',
+                'subscription[id]') if length $id > 50;
+        my %max = (pass_thru_content => 2048, cancel_url => 250,
+                   redirect_url => 250);
+        for my $n (keys %max) {
+            return (400, "$n : is too long", 'param_wrong_value', $n)
+                if defined $f{$n} && length $f{$n} > $max{$n};
+        }
+    }
+
+    return (undef, \@form);
+}
+
+sub billing_remove {
+    my ($c, $r, $id) = @_;
+    $r->{billing} = 1;
+    unless ($id =~ /\A[A-Za-z0-9_-]{1,50}\z/) {
+        return finish($c, $r, 404, billing_error(
+                          '404 Not Found', 'resource_not_found'),
+                      verdict => 'bad subscription id in path',
+                      count => 'rejected');
+    }
+    return precancel($c, $r, sub {
+        my %f = @{ $_[0] };
+        if (defined $f{billing_cycles} && $f{billing_cycles} !~ /\A[0-9]+\z/) {
+            return (400, billing_error('billing_cycles : invalid number',
+                                       'param_wrong_value', 'billing_cycles'));
+        }
+        if ($id =~ /\Asub_noschedule/) {
+            return (400, billing_error(
+                'There is no scheduled cancellation for this subscription',
+                'invalid_state_for_request'));
+        }
+        return (200, $JLOG->encode({
+            subscription => { id => $id, status => 'active',
+                              object => 'subscription',
+                              (defined $f{billing_cycles}
+                               ? (remaining_billing_cycles
+                                  => $f{billing_cycles} + 0) : ()) },
+            customer => { id => "cust_$id", object => 'customer' } }));
+    });
+}
+
+# "a=1&b=2 h:name=value,... x:name,..." of what the call carried: the form
+# pairs in order, the chargebee-* headers, and other header names
+sub billing_inspect {
+    my ($r, $form) = @_;
+    my @f = @$form;
+    my @pairs;
+    while (@f) {
+        my ($k, $v) = splice @f, 0, 2;
+        push @pairs, pct($k) . '=' . pct($v);
+    }
+    my $h = $r->{headers};
+    my @cb = map { "$_=" . $h->{$_} } sort grep { /^chargebee-/ } keys %$h;
+    my %std = map { $_ => 1 } qw(host connection content-length content-type
+                                  authorization);
+    my @other = sort grep { !/^chargebee-/ && !$std{$_} } keys %$h;
+    return join('&', @pairs) . ' h:' . join(',', @cb) . ' x:'
+           . (@other ? join(',', @other) : 'none');
 }
 
 main();
