@@ -155,6 +155,7 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx)
 {
     ngx_buf_t                   *b;
+    ngx_uint_t                   level;
     ngx_str_t                    body;
     ngx_chain_t                 *cl;
     ngx_http_request_t          *sr;
@@ -240,10 +241,18 @@ ngx_http_precancel_start(ngx_http_request_t *r,
                    "precancel subrequest \"%V\", precancel body: %V",
                    &plcf->uri, &body);
 
-    if (plcf->provider->secret_headers) {
+    if (plcf->provider->secret_headers
+        && (r->connection->log->log_level & NGX_LOG_DEBUG_ALL))
+    {
+        /* "debug" keeps no severity bits: info is the level below it */
+
         ctx->log_level = r->connection->log->log_level;
         ctx->log_paused = 1;
-        r->connection->log->log_level &= ~NGX_LOG_DEBUG_ALL;
+
+        level = ctx->log_level
+                & ~(NGX_LOG_DEBUG_ALL|NGX_LOG_DEBUG_CONNECTION);
+
+        r->connection->log->log_level = ngx_max(level, NGX_LOG_INFO);
     }
 
     return NGX_OK;
