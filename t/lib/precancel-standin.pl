@@ -537,6 +537,8 @@ sub record {
     );
     for my $n (keys %{ $r->{headers} }) {
         my $v = $r->{headers}{$n};
+        # a Billing API key is a secret: its name only
+        $v = billing_key_name($v) if $n eq 'authorization';
         utf8::decode($v);               # left as bytes (latin1) if not UTF-8
         $e{headers}{$n} = $v;
     }
@@ -908,6 +910,16 @@ sub success_body {
     my ($r) = @_;
     return $r->{billing} ? billing_hosted_page_body()
                          : msg(session_url(), 1);
+}
+
+# "Basic (site_test_1)" for a known site API key, else "(redacted)"
+sub billing_key_name {
+    my ($v) = @_;
+    my ($scheme, $cred) = split ' ', $v, 2;
+    return '(redacted)' unless lc($scheme // '') eq 'basic' && defined $cred;
+    my ($user) = decode_base64($cred) =~ /\A([^:]*):/;
+    return defined $user && exists $API_KEYS{$user}
+           ? "Basic ($API_KEYS{$user})" : 'Basic (unknown key, redacted)';
 }
 
 sub billing_url {
