@@ -20,6 +20,7 @@ use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use IO::Socket::INET ();
 use JSON::PP ();
+use MIME::Base64 qw(encode_base64);
 use POSIX qw(strftime WNOHANG);
 use Time::HiRes qw(sleep time);
 use Time::Local qw(timegm);
@@ -45,7 +46,7 @@ my %cfg = (
     threads     => env('THREADS', 1),
     workers     => env('WORKERS', 1),
     port        => env('BENCH_PORT', 19900),
-    variants    => env('VARIANTS', 'static proxy module njs app'),
+    variants    => env('VARIANTS', 'static proxy module billing njs app'),
     cg_n        => env('N', 2000),
     cg_warmup   => env('CG_WARMUP', 200),
     mem_n       => env('MEM_N', 50),
@@ -87,7 +88,7 @@ sub pin_conf {
     return "worker_cpu_affinity auto 1" . ('0' x $pin{$who}) . ";\n";
 }
 
-my @all_variants = qw(static proxy module njs app);
+my @all_variants = qw(static proxy module billing njs app);
 my @variants = split ' ', $cfg{variants};
 for my $v (@variants) {
     die "bench: unknown variant \"$v\" (known: @all_variants)\n"
@@ -136,6 +137,8 @@ my @browser_headers = ('X-Subscription-Id: sub_bench_42',
 my @secret_headers = ('Cookie: session=browser-secret',
                       'Authorization: Bearer browser-secret');
 my $session_url = 'https://cancel.example.com/session/bench';
+my $billing_reply = '{"hosted_page":{"id":"hp_bench","type":"pre_cancel",'
+    . '"url":"' . $session_url . '","state":"created"}}';
 my $body_re = qr/^\{"app_id":"APP_BENCH","subscription_id":"sub_bench_42","account":\{"internal_id":"acct_bench_7"\},"timestamp":"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z"\}\z/;
 
 # the private key, as the module takes it: first line, no trailing space
@@ -144,6 +147,14 @@ my $key = do { local $/; <$kfh> };
 close $kfh;
 $key =~ s/\s+\z//;
 die "bench: empty key in $cfg{key}\n" unless length $key;
+
+# the Billing variant's site API key, and the credential it must send
+open(my $afh, '<', "$top/t/keys/billing1.key")
+    or die "bench: cannot read $top/t/keys/billing1.key: $!\n";
+my $api_key = <$afh> // '';
+close $afh;
+$api_key =~ s/\s+\z//;
+my $basic = 'Basic ' . encode_base64("$api_key:", '');
 
 # the proxy variant's fixed body and signature: same shape and length
 my $fixed_body = '{"app_id":"APP_BENCH","subscription_id":"sub_bench_42",'
@@ -288,12 +299,17 @@ sub standin_conf {
         ? (PRECANCEL     => "access_log $dir/check.log check;\n"
                           . "            proxy_pass http://127.0.0.1:$port{standin}/_reply;",
            PRECANCEL_302 => "access_log $dir/check.log check;\n"
-                          . "            proxy_pass http://127.0.0.1:$port{standin}/_reply-302;")
+                          . "            proxy_pass http://127.0.0.1:$port{standin}/_reply-302;",
+           BILLING       => "access_log $dir/check.log check;\n"
+                          . "            proxy_pass http://127.0.0.1:$port{standin}/_reply-billing;")
         : (PRECANCEL     => "default_type application/json;\n"
                           . "            return 200 '{\"valid\":true,\"message\":\"$session_url\"}';",
-           PRECANCEL_302 => "return 302 $session_url;");
+           PRECANCEL_302 => "return 302 $session_url;",
+           BILLING       => "default_type application/json;\n"
+                          . "            return 200 '$billing_reply';");
     my $http = fill(slurp("$bench/conf/standin.conf"), %mode,
-                    MODE => $mode, PORT => $port{standin}, DIR => $dir);
+                    MODE => $mode, PORT => $port{standin}, DIR => $dir,
+                    BILLING_REPLY => $billing_reply);
     $http =~ s/^.*?\nhttp \{\n//s;      # keep the http block's contents
     $http =~ s/\}\s*\z//;
     my $conf = nginx_conf('stand-in', $dir, 'daemon', [], $http, pin_conf('standin'));
@@ -358,10 +374,11 @@ my %node_pid;       # the Node.js app behind a variant
 sub variant_conf {
     my ($v, $dir, $how) = @_;
     my @modules;
-    push @modules, $cfg{module} if $v eq 'module';
+    push @modules, $cfg{module} if $v eq 'module' || $v eq 'billing';
     push @modules, $cfg{njs_module} if $v eq 'njs';
     my $http = fill(slurp("$bench/conf/$v.conf"),
                     PORT => $port{$v}, DIR => $dir, KEY => "$dir/precancel.key",
+                    API_KEY => "$dir/chargebee.key",
                     APP_PORT => $port{node}, BODY => $fixed_body,
                     SIGNATURE => $fixed_sig);
     $http =~ s/^/    /mg;
@@ -376,6 +393,10 @@ sub start_variant {
     # a private copy of the test key, 0600 as the module wants it
     spew("$dir/precancel.key", "$key\n");
     chmod 0600, "$dir/precancel.key";
+    if ($v eq 'billing') {
+        spew("$dir/chargebee.key", "$api_key\n");
+        chmod 0600, "$dir/chargebee.key";
+    }
     if ($v eq 'njs') {
         spew("$dir/precancel.js", fill(slurp("$bench/conf/precancel.js"),
                                        KEY_JSON => JSON::PP->new->ascii->allow_nonref->encode($key)));
@@ -460,6 +481,7 @@ sub check_redirect {
 # message, or undef when it is right.
 sub verify_logged {
     my ($v, $rec) = @_;
+    return verify_billing($rec) if $v eq 'billing';
     my $want_uri = $v eq 'proxy' ? '/precancel-302' : '/precancel';
     return "method $rec->{method}, not POST" unless $rec->{method} eq 'POST';
     return "URI $rec->{uri}, not $want_uri" unless $rec->{uri} eq $want_uri;
@@ -479,6 +501,24 @@ sub verify_logged {
         unless $rec->{signature} =~ /^[0-9a-f]{128}\z/;
     return "signature does not verify (HMAC-SHA512 over the exact body)"
         unless $rec->{signature} eq hmac_sha512_hex($body, $key);
+    return undef;
+}
+
+# the Billing call: form body, the site API key in Basic, a fresh
+# idempotency key, nothing of the browser's
+sub verify_billing {
+    my ($rec) = @_;
+    my $want_uri = '/api/v2/hosted_pages/pre_cancel';
+    return "method $rec->{method}, not POST" unless $rec->{method} eq 'POST';
+    return "URI $rec->{uri}, not $want_uri" unless $rec->{uri} eq $want_uri;
+    return "Content-Type \"$rec->{content_type}\""
+        unless $rec->{content_type} eq 'application/x-www-form-urlencoded';
+    return "the browser's Cookie was passed" if $rec->{cookie} ne '';
+    return "Authorization is not Basic with the site API key"
+        unless $rec->{authorization} eq $basic;
+    return "no idempotency key" unless $rec->{idempotency} =~ /^[0-9a-f]{32}\z/;
+    return "body \"$rec->{body}\" is not subscription[id]=sub_bench_42"
+        unless $rec->{body} eq 'subscription%5Bid%5D=sub_bench_42';
     return undef;
 }
 
@@ -520,9 +560,11 @@ sub check_variants {
         if ($want) {
             my $err = verify_logged($v, $recs->[0]);
             fail("$v: the precancel request is wrong: $err") if $err;
-            printf "  %-7s ok: 302 to %s; POST %s, %d-byte body, signature %s\n", $v,
+            printf "  %-7s ok: 302 to %s; POST %s, %d-byte body, %s\n", $v,
                 $session_url, $recs->[0]{uri}, length $recs->[0]{body},
-                $v eq 'proxy' ? 'precomputed (fixed body)' : 'verified';
+                $v eq 'billing' ? 'Basic credential and form verified'
+                : $v eq 'proxy' ? 'signature precomputed (fixed body)'
+                : 'signature verified';
         } else {
             printf "  %-7s ok: 302 to %s, no upstream request\n", $v, $session_url;
         }
@@ -713,12 +755,20 @@ sub throughput {
     );
     @targets = grep { $have{module} && $have{$_->[1]} } @targets;
 
+    # Chargebee Billing: its nginx's CPU time per request against plain
+    # proxying's, read in the same round (requests/s swing too much here)
+    push @targets, ['billing CPU/request <= 1.15 x proxy', 'proxy',
+                    sub { $_[0]{billing}{cpu}{variant} / ($_[0]{proxy}{cpu}{variant} || 1) },
+                    '<=', 1.15]
+        if $have{billing} && $have{proxy};
+
     if (@targets) {
         $line->("\nratios per round\n");
         for my $round (1 .. $cfg{rounds}) {
             $line->(sprintf("  round %d: %s\n", $round, join('  ', map {
                 my ($label, $other, $f) = @$_;
-                my $name = $label =~ /p99/ ? "p99 module/$other" : "module/$other";
+                my $name = $label =~ /^billing/ ? "CPU billing/$other"
+                         : $label =~ /p99/ ? "p99 module/$other" : "module/$other";
                 sprintf('%s %.2f', $name, $f->($res{$round}));
             } @targets)));
             # the same comparison in CPU time: the other variant's CPU per
