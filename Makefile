@@ -35,7 +35,7 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps deps-bench unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory soak \
+.PHONY: all module deps deps-bench unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory bench-webhook soak \
         clean
 
 all: module
@@ -127,6 +127,10 @@ bench-callgrind: deps-bench module
 
 bench-memory: deps-bench module
 	sh $(CURDIR)/bench/run memory
+
+# the webhook verifier's CPU per request and memory, verified vs plain
+bench-webhook: deps-bench module
+	perl $(CURDIR)/bench/webhook.pl
 
 soak: deps-bench module
 	bash $(CURDIR)/bench/soak
