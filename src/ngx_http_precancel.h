@@ -233,6 +233,8 @@ void ngx_http_precancel_hash_headers(ngx_http_precancel_header_t *hd,
 /* configuration helpers (ngx_http_precancel_module.c) */
 char *ngx_http_precancel_conf_string(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_http_precancel_conf_complex(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_complex_value_t *cv);
 
 /* Chargebee Billing's directives (ngx_http_precancel_billing.c) */
 char *ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -716,8 +716,6 @@ static char *
 ngx_http_precancel_billing_default(ngx_conf_t *cf,
     ngx_http_complex_value_t **cv, ngx_str_t *value)
 {
-    ngx_http_compile_complex_value_t  ccv;
-
     if (*cv) {
         return NGX_CONF_OK;
     }
@@ -727,13 +725,7 @@ ngx_http_precancel_billing_default(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = value;
-    ccv.complex_value = *cv;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+    if (ngx_http_precancel_conf_complex(cf, value, *cv) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -824,10 +816,9 @@ ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_precancel_loc_conf_t *plcf = conf;
 
-    ngx_str_t                         *value;
-    ngx_uint_t                         i;
-    ngx_http_precancel_param_t        *param, *other;
-    ngx_http_compile_complex_value_t   ccv;
+    ngx_str_t                   *value;
+    ngx_uint_t                   i;
+    ngx_http_precancel_param_t  *param, *other;
 
     value = cf->args->elts;
 
@@ -887,13 +878,9 @@ ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
 
     param->name = value[1];
 
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = &value[2];
-    ccv.complex_value = &param->value;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+    if (ngx_http_precancel_conf_complex(cf, &value[2], &param->value)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -519,6 +519,24 @@ ngx_http_precancel_conf_string(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* compiles value (it may hold variables) into cv */
+
+ngx_int_t
+ngx_http_precancel_conf_complex(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_complex_value_t *cv)
+{
+    ngx_http_compile_complex_value_t  ccv;
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = value;
+    ccv.complex_value = cv;
+
+    return ngx_http_compile_complex_value(&ccv);
+}
+
+
 static char *
 ngx_http_precancel_redirect_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)

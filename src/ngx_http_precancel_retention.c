@@ -606,11 +606,10 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_precancel_loc_conf_t *plcf = conf;
 
-    u_char                            *p, *end, *start;
-    ngx_str_t                         *value, *name, *a, *b;
-    ngx_uint_t                         i, j, n;
-    ngx_http_precancel_field_t        *field, *other;
-    ngx_http_compile_complex_value_t   ccv;
+    u_char                      *p, *end, *start;
+    ngx_str_t                   *value, *name, *a, *b;
+    ngx_uint_t                   i, j, n;
+    ngx_http_precancel_field_t  *field, *other;
 
     value = cf->args->elts;
 
@@ -724,13 +723,9 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = &value[2];
-    ccv.complex_value = &field->value;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+    if (ngx_http_precancel_conf_complex(cf, &value[2], &field->value)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
