@@ -35,7 +35,9 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps deps-bench unit unit-asan asan fuzz test t demo bench bench-callgrind bench-memory bench-webhook soak \
+.PHONY: all module deps deps-bench deps-deb deb package-test unit unit-asan \
+        asan fuzz test t demo bench bench-callgrind bench-memory bench-webhook \
+        soak \
         clean
 
 all: module
@@ -47,6 +49,9 @@ deps:
 
 deps-bench:
 	sh $(CURDIR)/.ci/deps bench
+
+deps-deb:
+	sh $(CURDIR)/.ci/deps deb
 
 # Debian's recipe: a build tree that links to the source, its conf_flags,
 # --with-compat, and "make modules" only
@@ -134,6 +139,29 @@ bench-webhook: deps-bench module
 
 soak: deps-bench module
 	bash $(CURDIR)/bench/soak
+
+# The Debian package, built by Debian's tools (debhelper, dh_nginx) in a
+# copy of what it needs, with packaging/debian/ as its debian/; its
+# version is packaging/debian/changelog's.  Lintian must find nothing.
+DEB_NAME = libnginx-mod-http-precancel
+DEB_DIR  = $(BUILD)/deb
+
+deb: deps-deb
+	v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && \
+	tree=$(DEB_DIR)/$(DEB_NAME)-$$v && \
+	rm -rf $(DEB_DIR) && mkdir -p $$tree/docs && \
+	cp -R config src README.md $$tree/ && cp docs/*.md $$tree/docs/ && \
+	cp -R packaging/debian $$tree/debian && \
+	cd $$tree && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 \
+	    || { tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error,warning $(DEB_DIR)/$(DEB_NAME)_*.deb
+	@ls $(DEB_DIR)/$(DEB_NAME)_*.deb
+
+# installs the package on this machine, uses it, purges it (needs root;
+# leaves the machine as it found it): not part of make test
+package-test: deb
+	PRECANCEL_DEB=$$(ls $(DEB_DIR)/$(DEB_NAME)_*.deb) \
+	    $(PROVE) $(TEST_NGINX_INC) t/30-package.t
 
 clean:
 	rm -rf $(BUILD) t/servroot
