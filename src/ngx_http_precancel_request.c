@@ -200,8 +200,12 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     cl->buf = b;
     cl->next = NULL;
 
-    rb->bufs = cl;
-    rb->buf = b;
+    /* an empty body (a call with no parameters) has no buffer at all */
+
+    if (body.len) {
+        rb->bufs = cl;
+        rb->buf = b;
+    }
 
     if (ngx_http_subrequest(r, &plcf->uri, NULL, &sr, ps,
                             NGX_HTTP_SUBREQUEST_IN_MEMORY

@@ -274,7 +274,24 @@ X-Status: redirected
 
 
 
-=== TEST 14: remove_scheduled_cancellation with no cancellation scheduled
+=== TEST 14: remove_scheduled_cancellation with no parameter: an empty body
+--- keep
+/api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
+--- request
+GET /account/keep?sub=sub_43
+--- error_code: 302
+--- response_headers
+Location: http://localhost:$ServerPort/account?kept=1
+X-Status: redirected
+--- error_log eval
+qr{precancel subrequest "/_billing", precancel body: \s*$}
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 15: remove_scheduled_cancellation with no cancellation scheduled
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request
@@ -288,7 +305,7 @@ precancel failed: provider answered 400 "invalid_state_for_request": "There is n
 
 
 
-=== TEST 15: remove_scheduled_cancellation with a billing_cycles the API refuses
+=== TEST 16: remove_scheduled_cancellation with a billing_cycles the API refuses
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- cancel_config
@@ -301,7 +318,7 @@ X-Error: provider answered 400 "param_wrong_value": "billing_cycles : invalid nu
 
 
 
-=== TEST 16: path injection through a raw argument: refused before any request
+=== TEST 17: path injection through a raw argument: refused before any request
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request eval
@@ -317,7 +334,7 @@ precancel subrequest
 
 
 
-=== TEST 17: path injection through a decoded path: refused before any request
+=== TEST 18: path injection through a decoded path: refused before any request
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- subscription_id
@@ -335,7 +352,7 @@ precancel subrequest
 
 
 
-=== TEST 18: the longest id Chargebee has (50) goes through
+=== TEST 19: the longest id Chargebee has (50) goes through
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- subscription_id
@@ -348,7 +365,7 @@ X-Status: redirected
 
 
 
-=== TEST 19: hosted_page.url must be an absolute https URL
+=== TEST 20: hosted_page.url must be an absolute https URL
 --- billing
 /billing/fault/url?u=javascript:alert(1)
 --- request
@@ -360,7 +377,7 @@ X-Error: session URL rejected: not an absolute https URL
 
 
 
-=== TEST 20: hosted_page.url must match precancel_redirect_allow
+=== TEST 21: hosted_page.url must match precancel_redirect_allow
 --- billing
 /api/v2/hosted_pages/pre_cancel
 --- cancel_config
@@ -374,7 +391,7 @@ X-Error: ^session URL "https://billing\.example\.com/pages/v3/\d+-\d+/" does not
 
 
 
-=== TEST 21: the API key is in no debug line: the proxy's header dump is paused
+=== TEST 22: the API key is in no debug line: the proxy's header dump is paused
 --- billing
 /api/v2/hosted_pages/pre_cancel
 --- request

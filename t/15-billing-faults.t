@@ -324,6 +324,8 @@ main::status_url(200, '{"customer":{"id":"c"}}')
 --- response_headers
 X-Status: bad_reply
 X-Error: provider reply has no "subscription" object
+--- no_error_log
+[alert]
 
 
 
