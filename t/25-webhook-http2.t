@@ -129,10 +129,18 @@ like($res, qr{^HTTP/2 401}, "h2c, a wrong secret: 401");
 like($res, qr/^x-verify: mismatch\r?$/mi, "h2c: mismatch");
 
 # refused before the body is read: nginx then resets the stream, which
-# curl 7.88 reports as an error once the upload outgrows the window
-$res = h2('small.json');
+# curl 7.88 takes for an error (and drops the answer) at random, so
+# nghttp (Debian's nghttp2-client) asks this one
+SKIP: {
+    skip "nghttp is not installed (Debian package nghttp2-client)", 2
+        unless `nghttp --version 2>&1` =~ /nghttp2/;
 
-like($res, qr{^HTTP/2 401}, "h2c, no signature: 401") or diag($res);
-like($res, qr/^x-verify: missing\r?$/mi, "h2c: missing");
+    $res = `nghttp -v --no-content-length -d '$dir/small.json' 'http://127.0.0.1:$port/hook' 2>&1`;
+
+    like($res, qr/recv \(stream_id=\d+\) :status: 401$/m,
+         "h2c, no signature: 401") or diag($res);
+    like($res, qr/recv \(stream_id=\d+\) x-verify: missing$/m,
+         "h2c: missing");
+}
 
 done_testing();
