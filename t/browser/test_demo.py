@@ -170,7 +170,7 @@ def button(browser, check, element_id, landing, calls):
     seen = len(standin_log())
     url = browser.click(element_id)
     m = re.fullmatch(landing, url)
-    check(m, f'"{element_id}" lands on {landing}', url)
+    check(m, f'"{element_id}" lands on {url}', f'not {landing}')
     new = standin_log()[seen:]
     check([(r['path'], r['verdict']) for r in new]
           == [(path, 'ok') for path in calls],
@@ -234,7 +234,8 @@ def run(check, browser):
     log = standin_log()
     check(all('cookie' not in r['headers'] for r in log)
           and 'session=demo' not in json.dumps(log),
-          f'no cookie in any of the {len(log)} calls the stand-in received')
+          f'no cookie in any of the {len(log)} requests the stand-in '
+          'received')
 
     stop_standin()
     button(browser, check, 'cancel',
@@ -247,8 +248,8 @@ def run(check, browser):
               'nginx logged why it sent the browser to the fallback')
     print('# screenshot', browser.screenshot('direct-cancel'))
 
-    leaked = [(url, s[:8] + '...') for url, page in browser.pages
-              for s in secrets() if s in page]
+    leaked = [(url, s[:8] + '...') for url, source in browser.pages
+              for s in secrets() if s in source]
     check(not leaked, f'no key in the {len(browser.pages)} pages the '
           'browser saw (private keys, Billing API key)', leaked)
 
