@@ -9,6 +9,8 @@ NGINX_BIN   ?= /usr/sbin/nginx
 BUILD       ?= $(CURDIR)/build
 CC          ?= cc
 PROVE       ?= prove
+# Debian's, which python3-selenium serves (not a python3 earlier in PATH)
+PYTHON      ?= /usr/bin/python3
 WARN_FLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
 CC_OPT      ?= -g -O2 -fstack-protector-strong -fPIC $(WARN_FLAGS)
 LD_OPT      ?= -Wl,-z,relro -Wl,-z,now
@@ -35,9 +37,9 @@ TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all module deps deps-bench deps-deb deb package-test unit unit-asan \
-        asan fuzz test t demo bench bench-callgrind bench-memory bench-webhook \
-        soak \
+.PHONY: all module deps deps-bench deps-deb deps-browser deb package-test \
+        browser-test unit unit-asan asan fuzz test t demo bench \
+        bench-callgrind bench-memory bench-webhook soak \
         clean
 
 all: module
@@ -52,6 +54,9 @@ deps-bench:
 
 deps-deb:
 	sh $(CURDIR)/.ci/deps deb
+
+deps-browser:
+	sh $(CURDIR)/.ci/deps browser
 
 # Debian's recipe: a build tree that links to the source, its conf_flags,
 # --with-compat, and "make modules" only
@@ -120,6 +125,11 @@ test: deps
 	$(MAKE) unit-asan
 	$(MAKE) fuzz
 	$(MAKE) t
+	$(MAKE) browser-test
+
+# the demo clicked through in headless Chromium (t/browser/test_demo.py)
+browser-test: deps-browser module
+	$(PYTHON) $(CURDIR)/t/browser/test_demo.py
 
 demo: deps module
 	sh $(CURDIR)/docs/demo/run
