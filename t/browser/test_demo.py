@@ -243,9 +243,12 @@ def run(check, browser):
     check('the fallback' in browser.text('fallback'),
           'with the stand-in stopped "cancel" shows the direct-cancel page')
     with open(os.path.join(DEMO, 'error.log')) as f:
-        check('precancel failed: provider request to "/_precancel" failed '
-              'with 502, redirecting to fallback' in f.read(),
-              'nginx logged why it sent the browser to the fallback')
+        errors = f.read()
+    check('precancel failed: provider request to "/_precancel" failed '
+          'with 502, redirecting to fallback' in errors,
+          'nginx logged why it sent the browser to the fallback')
+    check('[alert]' not in errors and '[crit]' not in errors,
+          'no [alert] or [crit] in the demo nginx\'s error log')
     print('# screenshot', browser.screenshot('direct-cancel'))
 
     leaked = [(url, s[:8] + '...') for url, source in browser.pages
