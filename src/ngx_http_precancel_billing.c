@@ -307,11 +307,14 @@ ngx_http_precancel_billing_headers(ngx_http_request_t *r,
          i <= NGX_HTTP_PRECANCEL_H_EVENT_WEBHOOK;
          i++, bit <<= 1)
     {
-        if ((bcf->events & bit)
-            && ngx_http_precancel_push_header(headers,
-                                          &ngx_http_precancel_billing_hd[i],
-                                          &ngx_http_precancel_billing_all_disabled)
-               != NGX_OK)
+        if (!(bcf->events & bit)) {
+            continue;
+        }
+
+        if (ngx_http_precancel_push_header(headers,
+                                    &ngx_http_precancel_billing_hd[i],
+                                    &ngx_http_precancel_billing_all_disabled)
+            != NGX_OK)
         {
             return ngx_http_precancel_fail(r, ctx,
                                            NGX_HTTP_PRECANCEL_INTERNAL,

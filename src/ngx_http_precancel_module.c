@@ -246,7 +246,8 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
 };
 
 
-static ngx_str_t  ngx_http_precancel_status_names[NGX_HTTP_PRECANCEL_NSTATUS] = {
+/* one name a status, in the order of ngx_http_precancel_status_e */
+static ngx_str_t  ngx_http_precancel_status_names[] = {
     ngx_null_string,
     ngx_string("redirected"),
     ngx_string("bad_field"),
