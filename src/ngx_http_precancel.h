@@ -224,6 +224,10 @@ ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, const char *fmt, ...);
 ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
     const u_char *src, size_t len);
+ngx_int_t ngx_http_precancel_read_json(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, u_char *data, size_t len,
+    ngx_http_precancel_json_want_t *wants, size_t nwants, const char **err,
+    size_t *err_off);
 ngx_int_t ngx_http_precancel_push_header(ngx_list_t *headers,
     ngx_http_precancel_header_t *hd, ngx_str_t *value);
 void ngx_http_precancel_hash_headers(ngx_http_precancel_header_t *hd,

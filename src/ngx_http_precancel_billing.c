@@ -519,7 +519,6 @@ ngx_http_precancel_billing_read(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
     size_t len, const char *path, ngx_http_precancel_json_want_t *want)
 {
-    u_char                          *scratch;
     size_t                           err_off;
     ngx_str_t                        code, message;
     const char                      *err;
@@ -531,19 +530,11 @@ ngx_http_precancel_billing_read(ngx_http_request_t *r,
     wants[WANT_CODE].path = "api_error_code";
     wants[WANT_MESSAGE].path = "message";
 
-    err = "empty reply";
-    err_off = 0;
-
-    if (len) {
-        scratch = ngx_pnalloc(r->pool, len);
-        if (scratch == NULL) {
-            return ngx_http_precancel_fail(r, ctx,
-                                           NGX_HTTP_PRECANCEL_INTERNAL,
-                                           "out of memory");
-        }
-
-        err = ngx_http_precancel_json_lookup(data, len, wants, 3, scratch,
-                                             &err_off);
+    if (ngx_http_precancel_read_json(r, ctx, data, len, wants, 3, &err,
+                                     &err_off)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (status >= NGX_HTTP_OK && status < NGX_HTTP_SPECIAL_RESPONSE) {

@@ -786,6 +786,40 @@ ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
 }
 
 
+/*
+ * The reply as one JSON document, its wanted values in wants; *err is
+ * NULL, or the first error (an empty reply is one) at *err_off.  Only
+ * running out of memory is a failure here: NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_http_precancel_read_json(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, u_char *data, size_t len,
+    ngx_http_precancel_json_want_t *wants, size_t nwants, const char **err,
+    size_t *err_off)
+{
+    u_char  *scratch;
+
+    *err = "empty reply";
+    *err_off = 0;
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    scratch = ngx_pnalloc(r->pool, len);
+    if (scratch == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    *err = ngx_http_precancel_json_lookup(data, len, wants, nwants, scratch,
+                                          err_off);
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_precancel_add_header(ngx_http_request_t *r, char *name, char *value)
 {

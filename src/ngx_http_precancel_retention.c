@@ -240,7 +240,6 @@ ngx_http_precancel_retention_reply(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
     ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url)
 {
-    u_char                          *scratch;
     size_t                           err_off;
     ngx_str_t                        message;
     ngx_int_t                        n;
@@ -254,19 +253,11 @@ ngx_http_precancel_retention_reply(ngx_http_request_t *r,
     wants[WANT_MESSAGE].path = "message";
     wants[WANT_URL].path = "url";
 
-    err = "empty reply";
-    err_off = 0;
-
-    if (len) {
-        scratch = ngx_pnalloc(r->pool, len);
-        if (scratch == NULL) {
-            return ngx_http_precancel_fail(r, ctx,
-                                           NGX_HTTP_PRECANCEL_INTERNAL,
-                                           "out of memory");
-        }
-
-        err = ngx_http_precancel_json_lookup(data, len, wants, 3,
-                                             scratch, &err_off);
+    if (ngx_http_precancel_read_json(r, ctx, data, len, wants, 3, &err,
+                                     &err_off)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     ngx_str_null(&message);
