@@ -25,9 +25,7 @@
 
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_precancel_error_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_precancel_id_variable(ngx_http_request_t *r,
+static ngx_int_t ngx_http_precancel_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
@@ -235,11 +233,13 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("precancel_error"), NULL,
-      ngx_http_precancel_error_variable, 0,
+      ngx_http_precancel_str_variable,
+      offsetof(ngx_http_precancel_ctx_t, error),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("precancel_subscription_id"), NULL,
-      ngx_http_precancel_id_variable, 0,
+      ngx_http_precancel_str_variable,
+      offsetof(ngx_http_precancel_ctx_t, subscription_id),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -286,46 +286,34 @@ ngx_http_precancel_status_variable(ngx_http_request_t *r,
 }
 
 
+/*
+ * $precancel_error and $precancel_subscription_id: the ngx_str_t of the
+ * ctx at offset data, not found while empty.
+ */
+
 static ngx_int_t
-ngx_http_precancel_error_variable(ngx_http_request_t *r,
+ngx_http_precancel_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
+    ngx_str_t                 *s;
     ngx_http_precancel_ctx_t  *ctx;
 
     ctx = ngx_http_precancel_var_ctx(r);
 
-    if (ctx == NULL || ctx->error.len == 0) {
+    if (ctx == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    v->len = ctx->error.len;
-    v->data = ctx->error.data;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
+    s = (ngx_str_t *) ((char *) ctx + data);
 
-    return NGX_OK;
-}
-
-
-/* the checked subscription id, for the provider location's proxy_pass */
-
-static ngx_int_t
-ngx_http_precancel_id_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_precancel_ctx_t  *ctx;
-
-    ctx = ngx_http_precancel_var_ctx(r);
-
-    if (ctx == NULL || ctx->subscription_id.len == 0) {
+    if (s->len == 0) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    v->len = ctx->subscription_id.len;
-    v->data = ctx->subscription_id.data;
+    v->len = s->len;
+    v->data = s->data;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;
