@@ -234,7 +234,11 @@ ngx_http_precancel_start(ngx_http_request_t *r,
 
     sr->discard_body = 0;
 
-    /* the filters below know the subrequest by this */
+    /*
+     * The deadline handler cuts the subrequest short through ctx->sr; its
+     * own ctx serves the variables in the provider location, and its
+     * absence tells the redirect guard of an internal redirect.
+     */
 
     ctx->sr = sr;
     ngx_http_set_ctx(sr, ctx, ngx_http_precancel_module);
