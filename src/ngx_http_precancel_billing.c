@@ -665,7 +665,7 @@ ngx_http_precancel_billing_init(ngx_conf_t *cf,
     ngx_http_precancel_billing_conf_t  *bcf = &plcf->billing;
 
     static ngx_str_t  remote_addr = ngx_string("$remote_addr");
-    static ngx_str_t  request_id = ngx_string("$request_id");
+    static ngx_str_t  click_id = ngx_string("$precancel_click_id");
 
     ngx_http_precancel_hash_headers(ngx_http_precancel_billing_hd,
                                     NGX_HTTP_PRECANCEL_H_N);
@@ -696,7 +696,7 @@ ngx_http_precancel_billing_init(ngx_conf_t *cf,
     if (ngx_http_precancel_billing_default(cf, &bcf->origin_ip, &remote_addr)
         != NGX_CONF_OK
         || ngx_http_precancel_billing_default(cf, &bcf->idempotency_key,
-                                              &request_id)
+                                              &click_id)
            != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;

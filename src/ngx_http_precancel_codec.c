@@ -51,6 +51,23 @@ ngx_http_precancel_hex_encode(unsigned char *dst, const unsigned char *src,
 }
 
 
+void
+ngx_http_precancel_next_id(unsigned char ctr[16], unsigned char *dst)
+{
+    int  i;
+
+    /* the carry runs from the last byte while it wraps to zero */
+
+    for (i = 15; i >= 0; i--) {
+        if (++ctr[i] != 0) {
+            break;
+        }
+    }
+
+    ngx_http_precancel_hex_encode(dst, ctr, 16);
+}
+
+
 const char *
 ngx_http_precancel_hex_decode(unsigned char *dst, const unsigned char *src,
     size_t len)

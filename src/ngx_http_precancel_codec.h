@@ -1,7 +1,8 @@
 
 /*
  * Pure hex and base64 coding shared by the precancel signer and the
- * webhook verifier; no nginx headers, so t/unit and t/fuzz reach it.
+ * webhook verifier, and the counter behind $precancel_click_id; no nginx
+ * headers, so t/unit and t/fuzz reach it.
  */
 
 
@@ -37,6 +38,14 @@ const char *ngx_http_precancel_hex_decode(unsigned char *dst,
  */
 const char *ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
     const unsigned char *src, size_t len);
+
+/*
+ * Adds one to the 128-bit big-endian counter ctr (wrapping to zero after
+ * all ones) and writes its 32 lowercase hex digits into dst, no NUL: an
+ * id unique for as long as one counter is used, from a random start.
+ */
+void ngx_http_precancel_next_id(unsigned char ctr[16], unsigned char *dst);
+
 
 
 #endif /* _NGX_HTTP_PRECANCEL_CODEC_H_INCLUDED_ */

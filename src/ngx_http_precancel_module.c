@@ -20,12 +20,17 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/rand.h>
+
 #include "ngx_http_precancel.h"
+#include "ngx_http_precancel_codec.h"
 
 
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_precancel_str_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
@@ -242,6 +247,11 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
       offsetof(ngx_http_precancel_ctx_t, subscription_id),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    /* cached: one value a request, its subrequests and their retries */
+
+    { ngx_string("precancel_click_id"), NULL,
+      ngx_http_precancel_click_id_variable, 0, 0, 0 },
+
       ngx_http_null_variable
 };
 
@@ -316,6 +326,55 @@ ngx_http_precancel_str_variable(ngx_http_request_t *r,
     v->data = s->data;
     v->valid = 1;
     v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * $precancel_click_id, the default idempotency key: 32 hex digits unique
+ * to the request.  Each process draws a random 128-bit start once and
+ * counts up from it, so ids neither repeat within a process nor meet
+ * another process's (ranges of 2^128 that overlap only by a chance
+ * RAND_bytes() makes negligible).  $request_id draws 16 random bytes on
+ * every request, which with OpenSSL 3 costs a getpid() system call and
+ * about as many instructions as the rest of the Billing flow's own work;
+ * an idempotency key needs uniqueness only, since nobody but nginx can
+ * send one with the site's API key.  The start is drawn again in a
+ * process that did not draw it (after fork), by ngx_pid.
+ */
+
+static ngx_int_t
+ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char  *id;
+
+    static ngx_pid_t      pid = NGX_INVALID_PID;
+    static unsigned char  counter[16];
+
+    if (pid != ngx_pid) {
+        if (RAND_bytes(counter, sizeof(counter)) != 1) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "RAND_bytes() failed for $precancel_click_id");
+            return NGX_ERROR;
+        }
+
+        pid = ngx_pid;
+    }
+
+    id = ngx_pnalloc(r->pool, 2 * sizeof(counter));
+    if (id == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_precancel_next_id(counter, id);
+
+    v->len = 2 * sizeof(counter);
+    v->data = id;
+    v->valid = 1;
+    v->no_cacheable = 0;
     v->not_found = 0;
 
     return NGX_OK;

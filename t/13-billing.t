@@ -103,7 +103,7 @@ Location: ^https://billing\.example\.com/pages/v3/\d+-\d+/$
 
 
 
-=== TEST 3: what the hosted page call carries: the form, Basic, idempotency ($request_id), origin IP
+=== TEST 3: what the hosted page call carries: the form, Basic, idempotency (the click id), origin IP
 --- billing
 /billing/inspect
 --- request
@@ -244,21 +244,44 @@ X-Error: provider answered 400 "invalid_request": "chargebee-idempotency-key is 
 
 
 
-=== TEST 12: the default idempotency key is the click's $request_id
+=== TEST 12: the default idempotency key is the click's $precancel_click_id
+The key the stand-in received is the variable's value in the same request
+(a back-reference in a map compares them); the id is 32 hex digits.
 --- billing
 /billing/inspect
+--- http_config
+precancel_api_key_file  $TEST_NGINX_KEYS/billing1.key;
+map "$precancel_click_id $precancel_error" $precancel_same_key {
+    "~^([0-9a-f]{32}) .*chargebee-idempotency-key=\1,"  yes;
+    default                                             no;
+}
 --- cancel_config
-add_header X-Id $request_id always;
+add_header X-Id $precancel_click_id always;
+add_header X-Same $precancel_same_key always;
 --- request
 GET /account/cancel?sub=sub_42
 --- error_code: 302
 --- response_headers_like
 X-Error: .*chargebee-idempotency-key=[0-9a-f]{32},.*
 X-Id: ^[0-9a-f]{32}$
+X-Same: ^yes$
 
 
 
-=== TEST 13: remove_scheduled_cancellation: 302 to precancel_success
+=== TEST 13: $precancel_click_id works in any location, for log lines too
+Its uniqueness (a counter from a random start) is t/unit/test_codec.c's.
+--- config
+location = /id {
+    return 200 "$precancel_click_id\n";
+}
+--- pipelined_requests eval
+["GET /id", "GET /id"]
+--- response_body_like eval
+[qr/^[0-9a-f]{32}\n\z/, qr/^[0-9a-f]{32}\n\z/]
+
+
+
+=== TEST 14: remove_scheduled_cancellation: 302 to precancel_success
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- cancel_config
@@ -274,7 +297,7 @@ X-Status: redirected
 
 
 
-=== TEST 14: remove_scheduled_cancellation with no parameter: an empty body
+=== TEST 15: remove_scheduled_cancellation with no parameter: an empty body
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request
@@ -291,7 +314,7 @@ qr{precancel subrequest "/_billing", precancel body: \s*$}
 
 
 
-=== TEST 15: remove_scheduled_cancellation with no cancellation scheduled
+=== TEST 16: remove_scheduled_cancellation with no cancellation scheduled
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request
@@ -305,7 +328,7 @@ precancel failed: provider answered 400 "invalid_state_for_request": "There is n
 
 
 
-=== TEST 16: remove_scheduled_cancellation with a billing_cycles the API refuses
+=== TEST 17: remove_scheduled_cancellation with a billing_cycles the API refuses
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- cancel_config
@@ -318,7 +341,7 @@ X-Error: provider answered 400 "param_wrong_value": "billing_cycles : invalid nu
 
 
 
-=== TEST 17: path injection through a raw argument: refused before any request
+=== TEST 18: path injection through a raw argument: refused before any request
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request eval
@@ -334,7 +357,7 @@ precancel subrequest
 
 
 
-=== TEST 18: path injection through a decoded path: refused before any request
+=== TEST 19: path injection through a decoded path: refused before any request
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- subscription_id
@@ -352,7 +375,7 @@ precancel subrequest
 
 
 
-=== TEST 19: the longest id Chargebee has (50) goes through
+=== TEST 20: the longest id Chargebee has (50) goes through
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- subscription_id
@@ -365,7 +388,7 @@ X-Status: redirected
 
 
 
-=== TEST 20: hosted_page.url must be an absolute https URL
+=== TEST 21: hosted_page.url must be an absolute https URL
 --- billing
 /billing/fault/url?u=javascript:alert(1)
 --- request
@@ -377,7 +400,7 @@ X-Error: session URL rejected: not an absolute https URL
 
 
 
-=== TEST 21: hosted_page.url must match precancel_redirect_allow
+=== TEST 22: hosted_page.url must match precancel_redirect_allow
 --- billing
 /api/v2/hosted_pages/pre_cancel
 --- cancel_config
@@ -391,7 +414,7 @@ X-Error: ^session URL "https://billing\.example\.com/pages/v3/\d+-\d+/" does not
 
 
 
-=== TEST 22: the API key is in no debug line: the proxy's header dump is paused
+=== TEST 23: the API key is in no debug line: the proxy's header dump is paused
 --- billing
 /api/v2/hosted_pages/pre_cancel
 --- request

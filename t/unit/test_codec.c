@@ -24,6 +24,7 @@ static void check_base64(const codec_case_t *c);
 static void check_hex(const codec_case_t *c);
 static void name_of(char *name, size_t size, const codec_case_t *c,
     const char *what);
+static void check_next_id(void);
 
 
 int
@@ -103,6 +104,8 @@ main(void)
            && memcmp(back, all, 256) == 0,
            "hex decode inverts encode for every byte");
 
+    check_next_id();
+
     return tap_done();
 }
 
@@ -167,4 +170,52 @@ name_of(char *name, size_t size, const codec_case_t *c, const char *what)
             *p = '?';
         }
     }
+}
+
+
+/* the click id counter: one step, a carry, a carry through all, the wrap */
+
+static void
+check_next_id(void)
+{
+    unsigned char  ctr[16], id[33];
+
+    static const struct {
+        const char  *from;       /* 16 bytes */
+        const char  *to;         /* the id written */
+    } steps[] = {
+        { "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+          "00000000000000000000000000000001" },
+        { "\x12\x34\x56\x78\x9a\xbc\xde\xf0"
+          "\x0f\xed\xcb\xa9\x87\x65\x43\x20",
+          "123456789abcdef00fedcba987654321" },
+        { "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\xff",
+          "00000000000000000000000000000100" },
+        { "\x01\xff\xff\xff\xff\xff\xff\xff"
+          "\xff\xff\xff\xff\xff\xff\xff\xff",
+          "02000000000000000000000000000000" },
+        { "\xff\xff\xff\xff\xff\xff\xff\xff"
+          "\xff\xff\xff\xff\xff\xff\xff\xff",
+          "00000000000000000000000000000000" },
+    };
+
+    size_t  i;
+    char    name[64];
+
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        memcpy(ctr, steps[i].from, 16);
+        memset(id, '#', sizeof(id));
+
+        ngx_http_precancel_next_id(ctr, id);
+
+        snprintf(name, sizeof(name), "next id after step %u is %.8s...",
+                 (unsigned) i, steps[i].to);
+        tap_ok(memcmp(id, steps[i].to, 32) == 0 && id[32] == '#', name);
+    }
+
+    /* the counter itself moved: the next call gives the next id */
+
+    ngx_http_precancel_next_id(ctr, id);
+    tap_ok(memcmp(id, "00000000000000000000000000000001", 32) == 0,
+           "next id continues from the wrapped counter");
 }
