@@ -39,7 +39,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 .PHONY: all module deps deps-bench deps-deb deps-browser deb package-test \
         browser-test unit unit-asan asan fuzz test t demo bench \
-        bench-callgrind bench-memory bench-webhook soak \
+        bench-paired bench-callgrind bench-memory bench-webhook soak \
         clean
 
 all: module
@@ -136,6 +136,11 @@ demo: deps module
 
 bench: deps-bench module
 	sh $(CURDIR)/bench/run
+
+# Billing's CPU time per request against proxying's, both at once
+bench-paired: deps-bench module
+	ROUNDS=$${ROUNDS:-10} DURATION=$${DURATION:-8} WARMUP=$${WARMUP:-1} \
+	    sh $(CURDIR)/bench/run paired
 
 bench-callgrind: deps-bench module
 	sh $(CURDIR)/bench/run callgrind

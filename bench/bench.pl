@@ -55,8 +55,8 @@ my %cfg = (
 );
 
 my $mode = shift(@ARGV) // 'throughput';
-die "usage: bench/run [throughput|check|callgrind|memory]\n"
-    unless $mode =~ /^(throughput|check|callgrind|memory)$/;
+die "usage: bench/run [throughput|paired|check|callgrind|memory]\n"
+    unless $mode =~ /^(throughput|paired|check|callgrind|memory)$/;
 
 for my $k (qw(rounds warmup connections threads workers port cg_n cg_warmup mem_n)) {
     die "bench: $k must be a positive integer, not \"$cfg{$k}\"\n"
@@ -94,7 +94,9 @@ for my $v (@variants) {
     die "bench: unknown variant \"$v\" (known: @all_variants)\n"
         unless grep { $_ eq $v } @all_variants;
 }
-@variants = qw(proxy module) if $mode =~ /^(callgrind|memory)$/;
+@variants = qw(proxy module) if $mode eq 'memory';
+@variants = grep { /^(proxy|module|billing)$/ } @variants if $mode eq 'paired';
+@variants = qw(proxy module billing) if $mode eq 'callgrind';
 
 # ports: the stand-in, one per variant, and the Node.js app behind "app"
 my %port = (standin => $cfg{port});
@@ -667,11 +669,12 @@ sub cpu_used {         # microseconds per request, and the machine's shares
     return \%c;
 }
 
-sub run_wrk {
-    my ($v, $secs, $out_file) = @_;
-    my $cpu0 = cpu_snapshot($v);
-    my @cmd = (pin_cmd('wrk'), $cfg{wrk}, '--latency', '-c', $cfg{connections}, '-t', $cfg{threads},
-               '-d', "${secs}s", '--timeout', '5s',
+# wrk against variant $v for $secs seconds, in the background: returns
+# what finish_wrk needs
+sub start_wrk {
+    my ($v, $secs, $out_file, $connections) = @_;
+    my @cmd = (pin_cmd('wrk'), $cfg{wrk}, '--latency', '-c', $connections // $cfg{connections},
+               '-t', $cfg{threads}, '-d', "${secs}s", '--timeout', '5s',
                (map { ('-H', $_) } @browser_headers),
                "http://127.0.0.1:$port{$v}/cancel");
     my $pid = open(my $fh, '-|') // die "bench: fork: $!\n";
@@ -680,16 +683,22 @@ sub run_wrk {
         exec(@cmd) or POSIX::_exit(127);
     }
     $children{$pid} = 'wrk';
+    return { v => $v, pid => $pid, fh => $fh, cmd => \@cmd, out_file => $out_file };
+}
+
+# waits for one start_wrk, checks and parses its output
+sub finish_wrk {
+    my ($w) = @_;
+    my ($v, $fh) = @$w{qw(v fh)};
     my $out = do { local $/; <$fh> };
     close $fh;
     my $rc = $?;
-    delete $children{$pid};
-    spew($out_file, "\$ @cmd\n$out") if $out_file;
+    delete $children{ $w->{pid} };
+    spew($w->{out_file}, "\$ @{ $w->{cmd} }\n$out") if $w->{out_file};
     fail("wrk failed for $v (exit $rc):\n$out") if $rc != 0;
     my $r = parse_wrk($out);
     fail("could not parse wrk's output for $v:\n$out")
         unless defined $r->{rps} && defined $r->{p50} && defined $r->{p99};
-    $r->{cpu} = cpu_used($cpu0, cpu_snapshot($v), $r->{requests} || 1);
     fail("$v answered $r->{non3xx} requests with a status other than 2xx/3xx "
          . "during the run: the variant is broken under load, not fast\n$out")
         if $r->{non3xx};
@@ -697,6 +706,31 @@ sub run_wrk {
     fail("$v: wrk saw socket errors during the run:\n$out") if $errs;
     print STDERR "bench: warning: $v: $r->{timeout_err} wrk timeouts\n" if $r->{timeout_err};
     return $r;
+}
+
+sub run_wrk {
+    my ($v, $secs, $out_file) = @_;
+    my $cpu0 = cpu_snapshot($v);
+    my $r = finish_wrk(start_wrk($v, $secs, $out_file));
+    $r->{cpu} = cpu_used($cpu0, cpu_snapshot($v), $r->{requests} || 1);
+    return $r;
+}
+
+# Two variants under load at the same time, each from its own wrk with
+# half the connections: both meet the same machine (other load, CPU
+# frequency, how the scheduler shares the cores) over the same seconds,
+# so the ratio of their CPU time per request is not moved by drift
+# between one run and the next.  Only the variants' own CPU is read.
+sub run_wrk_pair {
+    my ($v1, $v2, $secs, $round) = @_;
+    my $half = int($cfg{connections} / 2) || 1;
+    my %cpu0 = map { $_ => cpu_snapshot($_) } $v1, $v2;
+    my @w = map { start_wrk($_, $secs, defined $round ? "$results/wrk-pair$round-$_.txt" : undef, $half) }
+            $v1, $v2;
+    my %r = map { $_->{v} => finish_wrk($_) } @w;
+    my %cpu1 = map { $_ => cpu_snapshot($_) } $v1, $v2;
+    $r{$_}{cpu} = cpu_used($cpu0{$_}, $cpu1{$_}, $r{$_}{requests} || 1) for $v1, $v2;
+    return \%r;
 }
 
 sub fmt_ms { my ($ms) = @_; $ms < 1 ? sprintf('%.0fus', $ms * 1000) : sprintf('%.2fms', $ms) }
@@ -826,6 +860,61 @@ sub throughput {
     }
     spew("$results/table.txt", $out);
     return 0;
+}
+
+# ------------------------------------------------------------ paired
+
+# The CPU cost targets, measured in pairs: proxy and one other variant at
+# the same time (run_wrk_pair), ROUNDS times each, the pairs interleaved.
+sub paired {
+    my @others = grep { $_ ne 'proxy' } @variants;
+    fail("paired needs VARIANTS with proxy and another variant")
+        unless @others && grep { $_ eq 'proxy' } @variants;
+    start_standin('check');
+    start_variant($_, 'daemon') for @variants;
+    check_variants(@variants);
+    standin_mode('fast');
+
+    my $half = int($cfg{connections} / 2) || 1;
+    print "\n== paired timing: $cfg{rounds} rounds; in each, proxy and one other variant at once,\n"
+        . "   each under wrk -c $half -t $cfg{threads} -d $cfg{duration}s after ${\ $cfg{warmup}}s warm-up\n";
+    my $out = '';
+    my $line = sub { my ($s) = @_; print $s; $out .= $s };
+    my %ratio;
+    $line->(sprintf("\n%-5s %-8s %9s %9s %12s %9s   %s\n", 'round', 'variant', 'req/s', 'proxy req/s',
+                    'CPU us/req', 'proxy', 'ratio (user us/req: variant proxy)'));
+    for my $round (1 .. $cfg{rounds}) {
+        for my $v (@others) {
+            check_redirect($_) for 'proxy', $v;
+            run_wrk_pair('proxy', $v, $cfg{warmup});
+            my $r = run_wrk_pair('proxy', $v, $cfg{duration}, "$round-$v");
+            my ($a, $b) = ($r->{$v}{cpu}, $r->{proxy}{cpu});
+            my $q = $a->{variant} / ($b->{variant} || 1);
+            push @{ $ratio{$v} }, $q;
+            $line->(sprintf("%-5d %-8s %9.0f %11.0f %10.1f %9.1f   %5.2f  (%.1f %.1f)\n",
+                            $round, $v, $r->{$v}{rps}, $r->{proxy}{rps}, $a->{variant},
+                            $b->{variant}, $q, $a->{variant_user}, $b->{variant_user}));
+        }
+    }
+
+    # the Billing target, and Retention's ratio beside it for scale
+    my $missed = 0;
+    $line->("\nCPU per request over proxy's, nginx workers only\n");
+    for my $v (@others) {
+        my @s = sort { $a <=> $b } @{ $ratio{$v} };
+        my $median = @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+        my $verdict = '';
+        if ($v eq 'billing') {
+            my $ok = $median <= 1.15;
+            $missed++ unless $ok;
+            $verdict = sprintf('  target median <= 1.15: %s', $ok ? 'PASS' : 'MISS');
+        }
+        $line->(sprintf("  %-8s best %5.2f  median %5.2f  worst %5.2f%s\n",
+                        $v, $s[0], $median, $s[-1], $verdict));
+    }
+    spew("$results/paired.txt", $out);
+    print "\nraw wrk output and paired.txt in $results\n";
+    return ($missed && $cfg{strict}) ? 3 : 0;
 }
 
 # ------------------------------------------------------------ callgrind
@@ -1041,6 +1130,16 @@ sub callgrind {
     $o .= "\nlargest differences of exclusive Ir/request, module - proxy (object:function):\n";
     $o .= sprintf("  %+9.0f  %s\n", $_->[1], $_->[0]) for grep { defined } @d[0 .. 24];
 
+    # Billing: its total against proxy's and Retention's, and where it
+    # differs from plain proxying, function by function
+    my @db = sort { abs($b->[1]) <=> abs($a->[1]) }
+             map { [$_, $per->(($ex{billing}{$_} // 0) - ($ex{proxy}{$_} // 0))] }
+             keys %{ { %{ $ex{billing} }, %{ $ex{proxy} } } };
+    $o .= sprintf("\nbilling: %.0f Ir/request, %.2fx proxy, %.2fx module\n",
+                  $tot{billing}, $tot{billing} / $tot{proxy}, $tot{billing} / $tot{module});
+    $o .= "largest differences of exclusive Ir/request, billing - proxy (object:function):\n";
+    $o .= sprintf("  %+9.0f  %s\n", $_->[1], $_->[0]) for grep { defined } @db[0 .. 24];
+
     $o .= "\ninclusive Ir/request of the module's entry points:\n";
     for my $f (qw(ngx_http_precancel_handler ngx_http_precancel_build_body ngx_http_precancel_hmac_hex
                   ngx_http_subrequest ngx_http_precancel_wake ngx_http_precancel_read_reply
@@ -1048,7 +1147,7 @@ sub callgrind {
         my $c = inclusive_of($cg{module}, sub { fn_name($_[0]) eq $f });
         $o .= sprintf("  %9.0f  %s\n", $per->($c), $f) if $c;
     }
-    $o .= "\nfiles: $results/{proxy,module}/callgrind.out.1 and callgrind-{inclusive,exclusive}.txt\n";
+    $o .= "\nfiles: $results/{proxy,module,billing}/callgrind.out.1 and callgrind-{inclusive,exclusive}.txt\n";
     print $o;
     spew("$results/callgrind.txt", $o);
     return 0;
@@ -1159,6 +1258,8 @@ if ($mode eq 'check') {
     $rc = 0;
 } elsif ($mode eq 'throughput') {
     $rc = throughput();
+} elsif ($mode eq 'paired') {
+    $rc = paired();
 } elsif ($mode eq 'callgrind') {
     $rc = callgrind();
 } else {
