@@ -790,10 +790,11 @@ sub throughput {
     @targets = grep { $have{module} && $have{$_->[1]} } @targets;
 
     # Chargebee Billing: its nginx's CPU time per request against plain
-    # proxying's, read in the same round (requests/s swing too much here)
-    push @targets, ['billing CPU/request <= 1.15 x proxy', 'proxy',
+    # proxying's, slot against slot; shown only, as the machine drifts
+    # between slots: the target is judged by bench/run paired
+    push @targets, ['billing CPU/request vs proxy', 'proxy',
                     sub { $_[0]{billing}{cpu}{variant} / ($_[0]{proxy}{cpu}{variant} || 1) },
-                    '<=', 1.15]
+                    '<=', 1.15, 'judged by bench/run paired']
         if $have{billing} && $have{proxy};
 
     if (@targets) {
@@ -824,12 +825,17 @@ sub throughput {
         $line->("\ntargets (every round)\n");
         my $missed = 0;
         for my $t (@targets) {
-            my ($label, $other, $f, $op, $limit) = @$t;
+            my ($label, $other, $f, $op, $limit, $info) = @$t;
             my @vals = map { $f->($res{$_}) } 1 .. $cfg{rounds};
             my @sorted = sort { $a <=> $b } @vals;
             my $worst = $op eq '>=' ? $sorted[0] : $sorted[-1];
             my $median = @sorted % 2 ? $sorted[$#sorted / 2]
                        : ($sorted[@sorted / 2 - 1] + $sorted[@sorted / 2]) / 2;
+            if (defined $info) {
+                $line->(sprintf("  %-32s worst %5.2f  median %5.2f  (%s)\n",
+                                $label, $worst, $median, $info));
+                next;
+            }
             my $ok = $op eq '>=' ? $worst >= $limit : $worst <= $limit;
             $missed++ unless $ok;
             my $note = '';
