@@ -47,5 +47,4 @@ const char *ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
 void ngx_http_precancel_next_id(unsigned char ctr[16], unsigned char *dst);
 
 
-
 #endif /* _NGX_HTTP_PRECANCEL_CODEC_H_INCLUDED_ */
