@@ -733,12 +733,25 @@ sub run_wrk_pair {
     return \%r;
 }
 
-sub fmt_ms { my ($ms) = @_; $ms < 1 ? sprintf('%.0fus', $ms * 1000) : sprintf('%.2fms', $ms) }
-
-sub throughput {
+# The stand-in in check mode and every variant started and checked, as
+# each mode begins
+sub start_checked {
     start_standin('check');
     start_variant($_, 'daemon') for @variants;
     check_variants(@variants);
+}
+
+# The median of ratios: the two middle values averaged for an even count
+# (memory's median() keeps a pool size some request really had instead)
+sub middle {
+    my @s = sort { $a <=> $b } @_;
+    return @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+}
+
+sub fmt_ms { my ($ms) = @_; $ms < 1 ? sprintf('%.0fus', $ms * 1000) : sprintf('%.2fms', $ms) }
+
+sub throughput {
+    start_checked();
     standin_mode('fast');
 
     my @table;
@@ -829,8 +842,7 @@ sub throughput {
             my @vals = map { $f->($res{$_}) } 1 .. $cfg{rounds};
             my @sorted = sort { $a <=> $b } @vals;
             my $worst = $op eq '>=' ? $sorted[0] : $sorted[-1];
-            my $median = @sorted % 2 ? $sorted[$#sorted / 2]
-                       : ($sorted[@sorted / 2 - 1] + $sorted[@sorted / 2]) / 2;
+            my $median = middle(@vals);
             if (defined $info) {
                 $line->(sprintf("  %-32s worst %5.2f  median %5.2f  (%s)\n",
                                 $label, $worst, $median, $info));
@@ -876,9 +888,7 @@ sub paired {
     my @others = grep { $_ ne 'proxy' } @variants;
     fail("paired needs VARIANTS with proxy and another variant")
         unless @others && grep { $_ eq 'proxy' } @variants;
-    start_standin('check');
-    start_variant($_, 'daemon') for @variants;
-    check_variants(@variants);
+    start_checked();
     standin_mode('fast');
 
     my $half = int($cfg{connections} / 2) || 1;
@@ -908,7 +918,7 @@ sub paired {
     $line->("\nCPU per request over proxy's, nginx workers only\n");
     for my $v (@others) {
         my @s = sort { $a <=> $b } @{ $ratio{$v} };
-        my $median = @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+        my $median = middle(@s);
         my $verdict = '';
         if ($v eq 'billing') {
             my $ok = $median <= 1.15;
@@ -1021,9 +1031,7 @@ sub fn_obj { my $o = (split /\t/, $_[0], 3)[0]; $o =~ s{.*/}{}; $o }
 
 sub callgrind {
     my $n = $cfg{cg_n};
-    start_standin('check');
-    start_variant($_, 'daemon') for @variants;
-    check_variants(@variants);
+    start_checked();
     stop($variant_pid{$_}) for @variants;
     standin_mode('fast');
 
@@ -1207,9 +1215,7 @@ sub median { my @s = sort { $a <=> $b } @_; $s[$#s / 2] }
 
 sub memory {
     my $n = $cfg{mem_n};
-    start_standin('check');
-    start_variant($_, 'daemon') for @variants;
-    check_variants(@variants);
+    start_checked();
     stop($variant_pid{$_}) for @variants;
     standin_mode('fast');
     my %m;
@@ -1257,9 +1263,7 @@ print "bench: ports 127.0.0.1:$port{standin} (stand-in), "
 
 my $rc;
 if ($mode eq 'check') {
-    start_standin('check');
-    start_variant($_, 'daemon') for @variants;
-    check_variants(@variants);
+    start_checked();
     print "all variants correct\n";
     $rc = 0;
 } elsif ($mode eq 'throughput') {
