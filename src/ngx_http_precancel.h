@@ -156,12 +156,20 @@ struct ngx_http_precancel_provider_s {
     ngx_uint_t                       family;     /* family_e */
 
     /*
-     * The request headers hold a secret (an API key): nginx's proxy
+     * The request headers hold a secret (an API key) or what would let
+     * whoever reads them replay the call (a signature): nginx's proxy
      * module writes every upstream request header to the debug log, so
      * debug logging of the connection is paused while the provider
      * subrequest runs.
      */
     ngx_uint_t                       secret_headers;
+
+    /*
+     * The call changes the subscription (it is not just a page the
+     * customer is sent to): only POST by default, and no cross-origin
+     * request at all, navigation or not.
+     */
+    ngx_uint_t                       changes_subscription;
 
     /* of the body the provider writes */
     ngx_str_t                        content_type;

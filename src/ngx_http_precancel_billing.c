@@ -92,32 +92,31 @@ static void ngx_http_precancel_billing_cleanup(void *data);
 
 
 ngx_http_precancel_provider_t  ngx_http_precancel_billing_pre_cancel = {
-    ngx_string("chargebee_pre_cancel"),
-    NGX_HTTP_PRECANCEL_BILLING,
-    1,
-    ngx_string("application/x-www-form-urlencoded"),
-    NGX_HTTP_PRECANCEL_H_N,
-    ngx_http_precancel_billing_body,
-    ngx_http_precancel_billing_headers,
-    ngx_http_precancel_billing_pre_cancel_reply,
-    ngx_http_precancel_billing_create,
-    ngx_http_precancel_billing_merge,
-    ngx_http_precancel_billing_init
+    .name = ngx_string("chargebee_pre_cancel"),
+    .family = NGX_HTTP_PRECANCEL_BILLING,
+    .secret_headers = 1,
+    .content_type = ngx_string("application/x-www-form-urlencoded"),
+    .nheaders = NGX_HTTP_PRECANCEL_H_N,
+    .body = ngx_http_precancel_billing_body,
+    .add_headers = ngx_http_precancel_billing_headers,
+    .reply = ngx_http_precancel_billing_pre_cancel_reply,
+    .create_conf = ngx_http_precancel_billing_create,
+    .merge_conf = ngx_http_precancel_billing_merge,
+    .init_location = ngx_http_precancel_billing_init,
 };
 
 
 ngx_http_precancel_provider_t  ngx_http_precancel_billing_remove = {
-    ngx_string("chargebee_remove_scheduled_cancellation"),
-    NGX_HTTP_PRECANCEL_BILLING,
-    1,
-    ngx_string("application/x-www-form-urlencoded"),
-    NGX_HTTP_PRECANCEL_H_N,
-    ngx_http_precancel_billing_body,
-    ngx_http_precancel_billing_headers,
-    ngx_http_precancel_billing_remove_reply,
-    NULL,
-    NULL,
-    ngx_http_precancel_billing_init
+    .name = ngx_string("chargebee_remove_scheduled_cancellation"),
+    .family = NGX_HTTP_PRECANCEL_BILLING,
+    .secret_headers = 1,
+    .content_type = ngx_string("application/x-www-form-urlencoded"),
+    .nheaders = NGX_HTTP_PRECANCEL_H_N,
+    .body = ngx_http_precancel_billing_body,
+    .add_headers = ngx_http_precancel_billing_headers,
+    .reply = ngx_http_precancel_billing_remove_reply,
+    .changes_subscription = 1,
+    .init_location = ngx_http_precancel_billing_init,
 };
 
 

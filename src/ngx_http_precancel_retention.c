@@ -60,17 +60,17 @@ static char *ngx_http_precancel_build_tree(ngx_conf_t *cf,
 
 
 ngx_http_precancel_provider_t  ngx_http_precancel_retention = {
-    ngx_string("retention"),
-    NGX_HTTP_PRECANCEL_RETENTION,
-    0,
-    ngx_string("application/json"),
-    2,
-    ngx_http_precancel_retention_body,
-    ngx_http_precancel_retention_headers,
-    ngx_http_precancel_retention_reply,
-    ngx_http_precancel_retention_create,
-    ngx_http_precancel_retention_merge,
-    ngx_http_precancel_retention_init
+    .name = ngx_string("retention"),
+    .family = NGX_HTTP_PRECANCEL_RETENTION,
+    .secret_headers = 1,
+    .content_type = ngx_string("application/json"),
+    .nheaders = 2,
+    .body = ngx_http_precancel_retention_body,
+    .add_headers = ngx_http_precancel_retention_headers,
+    .reply = ngx_http_precancel_retention_reply,
+    .create_conf = ngx_http_precancel_retention_create,
+    .merge_conf = ngx_http_precancel_retention_merge,
+    .init_location = ngx_http_precancel_retention_init,
 };
 
 
