@@ -24,6 +24,7 @@
 
 #include "ngx_http_precancel.h"
 #include "ngx_http_precancel_codec.h"
+#include "ngx_http_precancel_tls.h"
 
 
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
@@ -403,6 +404,8 @@ ngx_http_precancel_add_variables(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_precancel_init(ngx_conf_t *cf)
 {
+    ngx_http_precancel_tls_check(cf);
+
     return ngx_http_precancel_request_init(cf);
 }
 
