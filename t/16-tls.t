@@ -27,7 +27,7 @@ PrecancelStandin::start(port => $ENV{TEST_NGINX_STANDIN_PORT}, workers => 4,
                         log => "$dir/standin.log");
 
 # one TLS stand-in per certificate
-my @fronts = qw(good other untrusted expired chain);
+my @fronts = qw(good other untrusted self expired chain);
 my $fronts = "    log_format tls_front '\$connection \$connection_requests';\n";
 
 for my $cert (@fronts) {
@@ -144,7 +144,7 @@ for my $i (0 .. $#errors - 1) {
          qr/precancel failed: provider request to "\/_precancel" failed with 502/,
          "the module's line follows nginx's: $verify");
 }
-cmp_ok($verify, '>=', 4, 'certificate errors were logged');
+cmp_ok($verify, '>=', 5, 'certificate errors were logged');
 
 __DATA__
 
@@ -218,7 +218,24 @@ upstream SSL certificate verify error: (21:unable to verify the first certificat
 
 
 
-=== TEST 5: an expired certificate
+=== TEST 5: a self-signed certificate
+--- tls
+proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_SELF/precancel;
+proxy_ssl_verify              on;
+proxy_ssl_trusted_certificate $TEST_NGINX_TLS_DIR/ca.crt;
+proxy_ssl_server_name         on;
+proxy_ssl_name                provider.test;
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+X-Status: ^upstream_failed$
+--- error_log
+upstream SSL certificate verify error: (18:self-signed certificate) while SSL handshaking to upstream
+
+
+
+=== TEST 6: an expired certificate
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_EXPIRED/precancel;
 proxy_ssl_verify              on;
@@ -235,7 +252,7 @@ upstream SSL certificate verify error: (10:certificate has expired) while SSL ha
 
 
 
-=== TEST 6: two intermediates: the default proxy_ssl_verify_depth (1) is too short
+=== TEST 7: two intermediates: the default proxy_ssl_verify_depth (1) is too short
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_CHAIN/precancel;
 proxy_ssl_verify              on;
@@ -252,7 +269,7 @@ upstream SSL certificate verify error: (20:unable to get local issuer certificat
 
 
 
-=== TEST 7: two intermediates with proxy_ssl_verify_depth 2
+=== TEST 8: two intermediates with proxy_ssl_verify_depth 2
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_CHAIN/precancel;
 proxy_ssl_verify              on;
@@ -269,7 +286,7 @@ X-Status: ^redirected$
 
 
 
-=== TEST 8: keepalive over TLS: the second call is the TLS connection's second request
+=== TEST 9: keepalive over TLS: the second call is the TLS connection's second request
 --- tls
 proxy_pass https://provider.test/tls;
 proxy_http_version            1.1;
@@ -288,7 +305,7 @@ proxy_ssl_server_name         on;
 
 
 
-=== TEST 9: without keepalive, a new TLS connection (and handshake) per call
+=== TEST 10: without keepalive, a new TLS connection (and handshake) per call
 --- tls
 proxy_pass https://provider.test/tls;
 proxy_ssl_verify              on;
@@ -304,7 +321,7 @@ proxy_ssl_server_name         on;
 
 
 
-=== TEST 10: nginx 1.22 offers TLS 1.2 at most to an upstream by default
+=== TEST 11: nginx 1.22 offers TLS 1.2 at most to an upstream by default
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_GOOD/tls;
 proxy_ssl_verify              on;
@@ -319,7 +336,7 @@ Location: ^https://cancel\.example\.com/tls/provider\.test/TLSv1\.2/\d+/$
 
 
 
-=== TEST 11: ... and TLS 1.3 with proxy_ssl_protocols TLSv1.2 TLSv1.3
+=== TEST 12: ... and TLS 1.3 with proxy_ssl_protocols TLSv1.2 TLSv1.3
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_GOOD/tls;
 proxy_ssl_protocols           TLSv1.2 TLSv1.3;
@@ -335,7 +352,7 @@ Location: ^https://cancel\.example\.com/tls/provider\.test/TLSv1\.3/\d+/$
 
 
 
-=== TEST 12: a hung handshake is bounded by proxy_connect_timeout
+=== TEST 13: a hung handshake is bounded by proxy_connect_timeout
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel;
 proxy_connect_timeout         1s;
@@ -354,7 +371,7 @@ upstream timed out (110: Connection timed out) while SSL handshaking to upstream
 
 
 
-=== TEST 13: ... or by precancel_timeout, whichever comes first
+=== TEST 14: ... or by precancel_timeout, whichever comes first
 --- cancel_config
 precancel_timeout 500ms;
 --- tls
@@ -373,7 +390,7 @@ X-Error: ^provider did not answer within precancel_timeout \(500 ms\)$
 
 
 
-=== TEST 14: nginx -t warns: https without proxy_ssl_verify (and starts)
+=== TEST 15: nginx -t warns: https without proxy_ssl_verify (and starts)
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_GOOD/precancel;
 --- config
@@ -389,7 +406,7 @@ qr/\[warn\] .*precancel_pass "\/_precancel" proxies over https without "proxy_ss
 
 
 
-=== TEST 15: no warning with proxy_ssl_verify on
+=== TEST 16: no warning with proxy_ssl_verify on
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_GOOD/precancel;
 proxy_ssl_verify              on;
@@ -407,7 +424,7 @@ ok
 
 
 
-=== TEST 16: no warning for plain http
+=== TEST 17: no warning for plain http
 --- tls
 proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel;
 --- config
@@ -423,7 +440,7 @@ ok
 
 
 
-=== TEST 17: a proxy_pass with variables may be https: warned about too
+=== TEST 18: a proxy_pass with variables may be https: warned about too
 --- tls
 proxy_pass https://provider.test/precancel?click=$precancel_click_id;
 --- config
@@ -439,7 +456,7 @@ qr/\[warn\] .*precancel_pass "\/_precancel" may proxy over https \(its proxy_pas
 
 
 
-=== TEST 18: the provider location nginx picks is checked, through prefixes, nesting and regexes
+=== TEST 19: the provider location nginx picks is checked, through prefixes, nesting and regexes
 --- config
     location = /account/cancel {
         precancel_pass /provider/retention/precancel;

@@ -8,6 +8,7 @@ package TlsTest;
 #   other.crt      signed by the CA, for "other.test" (the wrong name)
 #   untrusted.crt  signed by a second CA that nginx is not told about
 #   expired.crt    signed by the CA, valid on 1 January 2020 only
+#   self.crt       self-signed
 #   chain.crt      signed by a second intermediate under a first one under
 #                  the CA, with both intermediates after it (as a server
 #                  sends them)
@@ -67,6 +68,12 @@ _EOF_
     _run('cp', "$dir/chain-leaf.key", "$dir/chain.key");
 
     _expired($dir);
+
+    _run('openssl', 'req', '-x509', '-newkey', 'ec',
+         '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+         '-keyout', "$dir/self.key", '-out', "$dir/self.crt",
+         '-days', '2', '-subj', "/CN=$NAME",
+         '-addext', "subjectAltName=DNS:$NAME");
 
     chmod 0600, glob("$dir/*.key");
     return $dir;
