@@ -48,7 +48,9 @@ typedef enum {
     NGX_HTTP_WEBHOOK_VERIFY_MISMATCH,
     NGX_HTTP_WEBHOOK_VERIFY_ERROR,
     NGX_HTTP_WEBHOOK_VERIFY_TOO_LARGE,
-    NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE
+    NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE,
+    NGX_HTTP_WEBHOOK_VERIFY_METHOD,
+    NGX_HTTP_WEBHOOK_VERIFY_REDIRECTED
 } ngx_http_webhook_verify_status_e;
 
 
@@ -87,6 +89,7 @@ typedef struct {
     ngx_array_t                             *secrets;   /* secret_t * */
     time_t                                   tolerance;
     ngx_uint_t                               status;
+    ngx_uint_t                               methods;   /* NGX_HTTP_POST... */
 
     /* where webhook_verify stands, for errors found at merge */
     ngx_str_t                                file;
@@ -99,6 +102,7 @@ typedef struct {
     ngx_http_webhook_verify_header_t         header;
     ngx_http_webhook_verify_header_t         id_header;
     ngx_http_webhook_verify_header_t         time_header;
+    ngx_str_t                                allow;     /* "POST, PUT" */
 } ngx_http_webhook_verify_loc_conf_t;
 
 
@@ -116,10 +120,17 @@ typedef struct {
     ngx_str_t                                secret;    /* its label */
     const char                              *failed;
     unsigned                                 in_file:1;
+    unsigned                                 allow:1;   /* header added */
 } ngx_http_webhook_verify_ctx_t;
 
 
 static ngx_int_t ngx_http_webhook_verify_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_webhook_verify_again(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx,
+    ngx_http_webhook_verify_loc_conf_t *wlcf);
+static ngx_uint_t ngx_http_webhook_verify_same(
+    ngx_http_webhook_verify_loc_conf_t *one,
+    ngx_http_webhook_verify_loc_conf_t *two);
 static ngx_int_t ngx_http_webhook_verify_start(ngx_http_request_t *r,
     ngx_http_webhook_verify_loc_conf_t *wlcf,
     ngx_http_webhook_verify_ctx_t *ctx);
@@ -135,7 +146,8 @@ static void ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
 static void ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx);
 static ngx_int_t ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
-    ngx_http_webhook_verify_ctx_t *ctx);
+    ngx_http_webhook_verify_ctx_t *ctx,
+    ngx_http_webhook_verify_loc_conf_t *wlcf);
 static ngx_int_t ngx_http_webhook_verify_fail(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx, ngx_uint_t status,
     const char *fmt, ...);
@@ -167,6 +179,10 @@ static char *ngx_http_webhook_verify_secret_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_webhook_verify_custom(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_webhook_verify_methods(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_webhook_verify_allow(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf);
 static char *ngx_http_webhook_verify_positive(ngx_conf_t *cf, void *post,
     void *data);
 static void ngx_http_webhook_verify_secret_cleanup(void *data);
@@ -216,6 +232,13 @@ static ngx_command_t  ngx_http_webhook_verify_commands[] = {
     { ngx_string("webhook_verify_custom"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_webhook_verify_custom,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webhook_verify_methods"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_webhook_verify_methods,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -279,7 +302,28 @@ static ngx_str_t  ngx_http_webhook_verify_status_names[] = {
     ngx_string("mismatch"),
     ngx_string("error"),
     ngx_string("too_large"),
-    ngx_string("incomplete")
+    ngx_string("incomplete"),
+    ngx_string("method"),
+    ngx_string("redirected")
+};
+
+
+/*
+ * What webhook_verify_methods accepts, in the order of the Allow header.
+ * Providers sign the body only, so a method outside the list is refused
+ * before the signature is looked at: a captured webhook cannot be
+ * replayed as a PUT or DELETE to an application that routes by method.
+ */
+
+static ngx_conf_bitmask_t  ngx_http_webhook_verify_method_names[] = {
+    { ngx_string("GET"), NGX_HTTP_GET },
+    { ngx_string("HEAD"), NGX_HTTP_HEAD },
+    { ngx_string("POST"), NGX_HTTP_POST },
+    { ngx_string("PUT"), NGX_HTTP_PUT },
+    { ngx_string("PATCH"), NGX_HTTP_PATCH },
+    { ngx_string("DELETE"), NGX_HTTP_DELETE },
+    { ngx_string("OPTIONS"), NGX_HTTP_OPTIONS },
+    { ngx_null_string, 0 }
 };
 
 
@@ -311,21 +355,7 @@ ngx_http_webhook_verify_handler(ngx_http_request_t *r)
     ctx = ngx_http_webhook_verify_get_ctx(r);
 
     if (ctx) {
-        if (ctx->conf == wlcf) {
-            /* again after the body was read, or an internal redirect */
-            return ngx_http_webhook_verify_verdict(r, ctx);
-        }
-
-        /* an internal redirect into another verifying location */
-
-        ctx->conf = wlcf;
-
-        (void) ngx_http_webhook_verify_fail(r, ctx,
-                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
-                                            "the request body was read for "
-                                            "another location");
-
-        return ngx_http_webhook_verify_verdict(r, ctx);
+        return ngx_http_webhook_verify_again(r, ctx, wlcf);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_webhook_verify_ctx_t));
@@ -347,6 +377,18 @@ ngx_http_webhook_verify_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_webhook_verify_module);
 
+    /* before the headers and the body: nothing of it is read for this */
+
+    if (!(r->method & wlcf->methods)) {
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_METHOD,
+                                            "the method %V is not in "
+                                            "\"webhook_verify_methods\"",
+                                            &r->method_name);
+
+        return ngx_http_webhook_verify_verdict(r, ctx, wlcf);
+    }
+
     /*
      * A body that another module read or discarded before the access
      * phase has passed the filter unhashed.
@@ -358,11 +400,11 @@ ngx_http_webhook_verify_handler(ngx_http_request_t *r)
                                             "the request body was read "
                                             "before the access phase");
 
-        return ngx_http_webhook_verify_verdict(r, ctx);
+        return ngx_http_webhook_verify_verdict(r, ctx, wlcf);
     }
 
     if (ngx_http_webhook_verify_start(r, wlcf, ctx) != NGX_OK) {
-        return ngx_http_webhook_verify_verdict(r, ctx);
+        return ngx_http_webhook_verify_verdict(r, ctx, wlcf);
     }
 
     ctx->status = NGX_HTTP_WEBHOOK_VERIFY_READING;
@@ -379,6 +421,109 @@ ngx_http_webhook_verify_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, NGX_DONE);
 
     return NGX_DONE;
+}
+
+
+/*
+ * The access phase again for a request that has a verdict: after the
+ * body was read, or after an internal redirect (try_files, error_page,
+ * a named location, and rewrite ... last from there).  The body has
+ * passed the filter once and is not read again, so the verdict stands
+ * as it is: a verified body goes on byte for byte, a refused one is
+ * refused again.  It is only good for the configuration that made it:
+ * a location that verifies otherwise (another scheme, other secrets)
+ * would take a body it never checked, and refuses it.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_again(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx,
+    ngx_http_webhook_verify_loc_conf_t *wlcf)
+{
+    ngx_http_webhook_verify_loc_conf_t  *prev;
+
+    if (ctx->status == NGX_HTTP_WEBHOOK_VERIFY_READING) {
+        /*
+         * The body handler ends the reading before it runs the phases:
+         * here the body never arrived whole (nginx's 413 or 400 has an
+         * error_page), and nginx has logged why.
+         */
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "webhook verify: redirected with the body unread");
+
+        ctx->status = NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE;
+    }
+
+    if (ctx->conf != wlcf && !ngx_http_webhook_verify_same(ctx->conf, wlcf)) {
+
+        if (ctx->status == NGX_HTTP_WEBHOOK_VERIFY_OK) {
+            prev = ctx->conf;
+
+            ctx->conf = wlcf;
+            ngx_str_null(&ctx->secret);
+
+            (void) ngx_http_webhook_verify_fail(r, ctx,
+                                         NGX_HTTP_WEBHOOK_VERIFY_REDIRECTED,
+                                         "the request body was verified for "
+                                         "\"webhook_verify %s\" in %V:%ui, "
+                                         "not for this location",
+                                         prev->use->name, &prev->file,
+                                         prev->line);
+        }
+
+        /* a refusal stands wherever the request goes */
+    }
+
+    return ngx_http_webhook_verify_verdict(r, ctx, wlcf);
+}
+
+
+/*
+ * Whether a verdict made with one location's configuration holds for
+ * another: the same scheme (an inherited webhook_verify_custom is the
+ * same), the same secrets in the same order (inherited, or the same
+ * files with the same labels), tolerance and methods.  The status is the
+ * answer, not the check: each location answers with its own.
+ */
+
+static ngx_uint_t
+ngx_http_webhook_verify_same(ngx_http_webhook_verify_loc_conf_t *one,
+    ngx_http_webhook_verify_loc_conf_t *two)
+{
+    ngx_uint_t                          i;
+    ngx_http_webhook_verify_secret_t  **a, **b;
+
+    if (one->use != two->use
+        || one->tolerance != two->tolerance
+        || one->methods != two->methods
+        || one->secrets->nelts != two->secrets->nelts)
+    {
+        return 0;
+    }
+
+    a = one->secrets->elts;
+    b = two->secrets->elts;
+
+    for (i = 0; i < one->secrets->nelts; i++) {
+
+        if (a[i] == b[i]) {
+            continue;
+        }
+
+        if (a[i]->file.len != b[i]->file.len
+            || a[i]->label.len != b[i]->label.len
+            || ngx_strncmp(a[i]->file.data, b[i]->file.data, a[i]->file.len)
+               != 0
+            || ngx_strncmp(a[i]->label.data, b[i]->label.data,
+                           a[i]->label.len)
+               != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -795,8 +940,11 @@ failed:
 
 static ngx_int_t
 ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
-    ngx_http_webhook_verify_ctx_t *ctx)
+    ngx_http_webhook_verify_ctx_t *ctx,
+    ngx_http_webhook_verify_loc_conf_t *wlcf)
 {
+    ngx_table_elt_t  *h;
+
     switch (ctx->status) {
 
     case NGX_HTTP_WEBHOOK_VERIFY_OK:
@@ -809,8 +957,30 @@ ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
     case NGX_HTTP_WEBHOOK_VERIFY_ERROR:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
 
+    case NGX_HTTP_WEBHOOK_VERIFY_METHOD:
+
+        /* the headers stay through an error_page: one Allow is enough */
+
+        if (!ctx->allow) {
+            h = ngx_list_push(&r->headers_out.headers);
+            if (h == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            h->hash = 1;
+#if (nginx_version >= 1023000)
+            h->next = NULL;
+#endif
+            ngx_str_set(&h->key, "Allow");
+            h->value = ctx->conf->allow;
+
+            ctx->allow = 1;
+        }
+
+        return NGX_HTTP_NOT_ALLOWED;
+
     default:
-        return ctx->conf->status;
+        return wlcf->status;
     }
 }
 
@@ -1063,6 +1233,7 @@ ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf)
      *     conf->header = { { 0, NULL }, NULL };
      *     conf->id_header = { { 0, NULL }, NULL };
      *     conf->time_header = { { 0, NULL }, NULL };
+     *     conf->allow = { 0, NULL };
      */
 
     conf->scheme = NGX_CONF_UNSET_PTR;
@@ -1070,6 +1241,7 @@ ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf)
     conf->secrets = NGX_CONF_UNSET_PTR;
     conf->tolerance = NGX_CONF_UNSET;
     conf->status = NGX_CONF_UNSET_UINT;
+    conf->methods = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -1095,6 +1267,7 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_sec_value(conf->tolerance, prev->tolerance, 300);
     ngx_conf_merge_uint_value(conf->status, prev->status,
                               NGX_HTTP_UNAUTHORIZED);
+    ngx_conf_merge_uint_value(conf->methods, prev->methods, NGX_HTTP_POST);
 
     if (conf->scheme == NULL) {
         return NGX_CONF_OK;
@@ -1133,6 +1306,10 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
                                                scheme->time_header)
            != NGX_OK)
     {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_webhook_verify_allow(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -1605,6 +1782,103 @@ invalid:
                        &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * webhook_verify_methods METHOD ...: the methods a location verifies and
+ * passes on; any other is answered 405.
+ */
+
+static char *
+ngx_http_webhook_verify_methods(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
+
+    ngx_str_t           *value;
+    ngx_uint_t           i, m;
+    ngx_conf_bitmask_t  *names;
+
+    if (wlcf->methods != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    wlcf->methods = 0;
+
+    names = ngx_http_webhook_verify_method_names;
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        /* methods are case-sensitive, as nginx parses them */
+
+        for (m = 0; names[m].name.len; m++) {
+            if (value[i].len == names[m].name.len
+                && ngx_strncmp(value[i].data, names[m].name.data,
+                               value[i].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (names[m].name.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown method \"%V\" in "
+                               "\"webhook_verify_methods\" (known: GET, "
+                               "HEAD, POST, PUT, PATCH, DELETE, OPTIONS)",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        wlcf->methods |= names[m].mask;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the Allow header of a 405, made once for each verifying location */
+
+static ngx_int_t
+ngx_http_webhook_verify_allow(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf)
+{
+    u_char              *p;
+    size_t               len;
+    ngx_uint_t           m;
+    ngx_conf_bitmask_t  *names;
+
+    names = ngx_http_webhook_verify_method_names;
+    len = 0;
+
+    for (m = 0; names[m].name.len; m++) {
+        if (conf->methods & names[m].mask) {
+            len += names[m].name.len + sizeof(", ") - 1;
+        }
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    conf->allow.data = p;
+
+    for (m = 0; names[m].name.len; m++) {
+        if (conf->methods & names[m].mask) {
+            if (p != conf->allow.data) {
+                *p++ = ','; *p++ = ' ';
+            }
+
+            p = ngx_cpymem(p, names[m].name.data, names[m].name.len);
+        }
+    }
+
+    conf->allow.len = p - conf->allow.data;
+
+    return NGX_OK;
 }
 
 

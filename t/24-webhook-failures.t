@@ -173,7 +173,7 @@ GET /plain
 
 
 
-=== TEST 10: a redirect into another verifying location cannot verify again
+=== TEST 10: a redirect into a location that verifies otherwise is refused
 --- config
     location = /hook {
         webhook_verify github;
@@ -183,17 +183,17 @@ GET /plain
         error_page 404 = /other;
     }
     location = /other {
-        webhook_verify github;
-        webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-github.secret;
+        webhook_verify shopify;
+        webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-shopify.secret;
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/echo;
     }
 --- more_headers eval
 "X-Hub-Signature-256: $::SIG"
 --- request eval
 "POST /hook\n$::BODY"
---- error_code: 500
+--- error_code: 401
 --- error_log
-webhook verification failed (error, scheme github): the request body was read for another location
+webhook verification failed (redirected, scheme shopify): the request body was verified for "webhook_verify github"
 
 
 
