@@ -32,6 +32,13 @@ UNIT_SRCS_url     = src/ngx_http_precancel_url.c
 UNIT_SRCS_redact  = src/ngx_http_precancel_redact.c
 UNIT_SRCS_webhook = src/ngx_http_webhook_verify_scheme.c $(UNIT_SRCS_hmac)
 
+# Test::Nginx starts nginx as a daemon, whose parent is then PID 1, and
+# waits (kill 0) until it is gone after each block: where PID 1 reaps its
+# orphans only now and then (about once a second on some VMs), every block
+# waited for that.  tini -s makes the test run itself the reaper of the
+# nginx it starts.
+REAP         ?= tini -s --
+
 # Test::Nginx from CPAN when it is installed, else the project's runner
 TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                    || echo -I$(CURDIR)/t/compat)
@@ -104,7 +111,7 @@ asan:
 	PRECANCEL_ASAN_DIR=$(BUILD)/asan/reports \
 	TEST_NGINX_BINARY=$(CURDIR)/t/lib/nginx-asan \
 	TEST_NGINX_LOAD_MODULES=$(BUILD)/asan/nginx/objs/ngx_http_precancel_module.so \
-	    $(PROVE) $(TEST_NGINX_INC) t/
+	    $(REAP) $(PROVE) $(TEST_NGINX_INC) t/
 	@if ls $(BUILD)/asan/reports | grep -q .; then \
 	    cat $(BUILD)/asan/reports/*; \
 	    echo "sanitizer reports in $(BUILD)/asan/reports"; exit 1; fi
@@ -114,7 +121,7 @@ asan:
 # every nginx it started for the private keys
 t: module
 	rm -rf $(BUILD)/sweep && mkdir -p $(BUILD)/sweep
-	PRECANCEL_SWEEP_DIR=$(BUILD)/sweep $(PROVE) $(TEST_NGINX_INC) t/
+	PRECANCEL_SWEEP_DIR=$(BUILD)/sweep $(REAP) $(PROVE) $(TEST_NGINX_INC) t/
 
 # short fuzzing runs; "t/fuzz/run 600" (FUZZ_SECONDS=600) for a long one
 FUZZ_SECONDS ?= 20
@@ -178,7 +185,7 @@ deb: deps-deb
 # leaves the machine as it found it): not part of make test
 package-test: deb
 	PRECANCEL_DEB=$$(ls $(DEB_DIR)/$(DEB_NAME)_*.deb) \
-	    $(PROVE) $(TEST_NGINX_INC) t/30-package.t
+	    $(REAP) $(PROVE) $(TEST_NGINX_INC) t/30-package.t
 
 clean:
 	rm -rf $(BUILD) t/servroot
