@@ -21,6 +21,7 @@ SRCS         = $(wildcard $(CURDIR)/src/*.c) $(wildcard $(CURDIR)/src/*.h)
 UNIT_TESTS   = $(BUILD)/unit/test_codec $(BUILD)/unit/test_form \
                $(BUILD)/unit/test_hmac $(BUILD)/unit/test_json \
                $(BUILD)/unit/test_url $(BUILD)/unit/test_webhook \
+               $(BUILD)/unit/test_origin \
                $(BUILD)/unit/test_redact
 
 # the pure sources each unit test is linked with
@@ -29,6 +30,7 @@ UNIT_SRCS_form    = src/ngx_http_precancel_form.c
 UNIT_SRCS_hmac    = src/ngx_http_precancel_hmac.c $(UNIT_SRCS_codec)
 UNIT_SRCS_json    = src/ngx_http_precancel_json.c
 UNIT_SRCS_url     = src/ngx_http_precancel_url.c
+UNIT_SRCS_origin  = src/ngx_http_precancel_origin.c
 UNIT_SRCS_redact  = src/ngx_http_precancel_redact.c
 UNIT_SRCS_webhook = src/ngx_http_webhook_verify_scheme.c $(UNIT_SRCS_hmac)
 
