@@ -166,8 +166,10 @@ X-Verify: ok
 
 
 
-=== TEST 11: a GET without a body, signed as empty
+=== TEST 11: a GET without a body, signed as empty, where GET is allowed
 --- webhook: github
+--- hook_config
+webhook_verify_methods GET POST;
 --- more_headers eval
 "X-Hub-Signature-256: " . main::sig("")
 --- request

@@ -138,7 +138,7 @@ qr/\[emerg\] .*webhook secret file "\S+webhook-bad-whsec\.secret" is not "whsec_
         webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-bad-whsec.secret;
     }
 --- request
-GET /hook
+POST /hook
 --- error_code: 401
 --- error_log
 no "Stripe-Signature" header
@@ -287,7 +287,7 @@ qr/\[emerg\] .*invalid parameter "label=k"/
         webhook_verify_secret_file $TEST_NGINX_TMP/readable.secret;
     }
 --- request
-GET /hook
+POST /hook
 --- error_code: 401
 --- error_log eval
 qr/\[warn\] .*webhook secret file "\S+readable\.secret" can be read by other users/
