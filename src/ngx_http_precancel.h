@@ -24,6 +24,7 @@
 
 #include "ngx_http_precancel_hmac.h"
 #include "ngx_http_precancel_json.h"
+#include "ngx_http_precancel_redact.h"
 
 
 /* what happened to a request, for $precancel_status */
@@ -67,6 +68,7 @@ typedef struct {
     ngx_str_t                        app_id;
     ngx_str_t                        public_key;
     ngx_http_precancel_hmac_t       *key;
+    ngx_array_t                     *key_secrets;    /* forms, to redact */
     ngx_array_t                     *fields;     /* of the field_t */
 
     /* the body template, made at merge for locations with precancel_pass */
@@ -80,6 +82,7 @@ typedef struct {
 typedef struct {
     /* "Basic base64(key:)", made once, cleansed with the configuration */
     ngx_str_t                       *authorization;
+    ngx_array_t                     *key_secrets;    /* forms, to redact */
 
     ngx_http_complex_value_t        *subscription_id;
     ngx_array_t                     *params;     /* of the param_t */
@@ -97,6 +100,12 @@ typedef struct {
 typedef struct {
     ngx_str_t                        uri;
     ngx_http_precancel_provider_t   *provider;
+
+    /*
+     * What provider text is cleared of before it is quoted (of
+     * ngx_http_precancel_secret_t), set by the provider's init_location
+     */
+    ngx_array_t                     *secrets;
     ngx_http_complex_value_t        *fallback;
     ngx_regex_t                     *redirect_allow;
     ngx_msec_t                       timeout;
@@ -128,6 +137,9 @@ typedef struct {
 
     /* where the provider's reply sent the subrequest, quoted */
     ngx_str_t                        redirect;
+
+    /* a secret of this request alone (Retention's Signature), redacted */
+    ngx_str_t                        request_secret;
 
     /* $precancel_subscription_id: checked, for the provider location */
     ngx_str_t                        subscription_id;
@@ -230,8 +242,11 @@ ngx_int_t ngx_http_precancel_request_init(ngx_conf_t *cf);
 ngx_http_precancel_ctx_t *ngx_http_precancel_var_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, const char *fmt, ...);
-ngx_int_t ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
-    const u_char *src, size_t len);
+ngx_int_t ngx_http_precancel_quote_message(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *dst, const u_char *src,
+    size_t len);
+ngx_int_t ngx_http_precancel_add_secret(ngx_conf_t *cf,
+    ngx_array_t **secrets, const u_char *secret, size_t len);
 ngx_int_t ngx_http_precancel_read_json(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, u_char *data, size_t len,
     ngx_http_precancel_json_want_t *wants, size_t nwants, const char **err,

@@ -559,12 +559,12 @@ ngx_http_precancel_billing_read(ngx_http_request_t *r,
 
     ngx_str_null(&message);
 
-    if (ngx_http_precancel_quote_message(r->pool, &code,
+    if (ngx_http_precancel_quote_message(r, ctx, &code,
                                          wants[WANT_CODE].str,
                                          wants[WANT_CODE].len)
         != NGX_OK
         || (wants[WANT_MESSAGE].type == NGX_HTTP_PRECANCEL_JSON_STRING
-            && ngx_http_precancel_quote_message(r->pool, &message,
+            && ngx_http_precancel_quote_message(r, ctx, &message,
                                                 wants[WANT_MESSAGE].str,
                                                 wants[WANT_MESSAGE].len)
                != NGX_OK))
@@ -588,6 +588,7 @@ ngx_http_precancel_billing_create(ngx_http_precancel_loc_conf_t *conf)
      * set by ngx_pcalloc():
      *
      *     bcf->events = 0;
+     *     bcf->key_secrets = NULL;
      */
 
     bcf->authorization = NGX_CONF_UNSET_PTR;
@@ -637,6 +638,12 @@ ngx_http_precancel_billing_merge(ngx_conf_t *cf,
 
     } else if (b->events) {
         *here = "precancel_events_disabled";
+    }
+
+    /* the key's forms go with the key */
+
+    if (b->authorization == NGX_CONF_UNSET_PTR) {
+        b->key_secrets = p->key_secrets;
     }
 
     ngx_conf_merge_ptr_value(b->authorization, p->authorization, NULL);
@@ -691,6 +698,10 @@ ngx_http_precancel_billing_init(ngx_conf_t *cf,
                       plcf->pass_line);
         return NGX_CONF_ERROR;
     }
+
+    /* what a reply that echoes the credential must not show */
+
+    plcf->secrets = bcf->key_secrets;
 
     if (ngx_http_precancel_billing_default(cf, &bcf->origin_ip, &remote_addr)
         != NGX_CONF_OK
@@ -785,6 +796,25 @@ ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     encoded.data = auth->data + sizeof("Basic ") - 1;
     ngx_encode_base64(&encoded, &plain);
+
+    /*
+     * A provider may echo the credential in its error: the key, "key:"
+     * and the whole header value are redacted in every form it may take
+     */
+
+    if (ngx_http_precancel_add_secret(cf, &plcf->billing.key_secrets, buf,
+                                      len - 1)
+        != NGX_OK
+        || ngx_http_precancel_add_secret(cf, &plcf->billing.key_secrets, buf,
+                                         len)
+           != NGX_OK
+        || ngx_http_precancel_add_secret(cf, &plcf->billing.key_secrets,
+                                         auth->data, auth->len)
+           != NGX_OK)
+    {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
 
     OPENSSL_cleanse(buf, sizeof(buf));
 

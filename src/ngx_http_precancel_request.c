@@ -14,6 +14,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/crypto.h>
+
 #include "ngx_http_precancel.h"
 #include "ngx_http_precancel_url.h"
 
@@ -42,6 +44,10 @@ static ngx_int_t ngx_http_precancel_check_url(ngx_http_request_t *r,
     ngx_str_t *url);
 static ngx_int_t ngx_http_precancel_answer(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx);
+static ngx_int_t ngx_http_precancel_secrets(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_http_precancel_secret_t **secrets,
+    ngx_uint_t *n);
+static void ngx_http_precancel_cleanse(void *data);
 static ngx_int_t ngx_http_precancel_add_header(ngx_http_request_t *r,
     char *name, char *value);
 
@@ -551,7 +557,7 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
 {
     size_t     len;
     ngx_int_t  rc;
-    ngx_str_t  url;
+    ngx_str_t  url, encoding;
 
     if (ctx->expired) {
         (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_DEADLINE,
@@ -605,9 +611,22 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
              && ngx_strncasecmp(ctx->sub_encoding.data,
                                 (u_char *) "identity", 8) == 0))
     {
+        /* the provider's header, so quoted as its messages are */
+
+        if (ngx_http_precancel_quote_message(r, ctx, &encoding,
+                                             ctx->sub_encoding.data,
+                                             ctx->sub_encoding.len)
+            != NGX_OK)
+        {
+            (void) ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+            return;
+        }
+
         (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_REPLY,
                                        "provider reply has Content-Encoding "
-                                       "\"%V\"", &ctx->sub_encoding);
+                                       "%V", &encoding);
         return;
     }
 
@@ -640,8 +659,29 @@ ngx_http_precancel_check_url(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
     ngx_str_t *url)
 {
-    ngx_int_t    n;
-    const char  *err;
+    ngx_int_t                     n;
+    ngx_str_t                     quoted;
+    ngx_uint_t                    nsecrets;
+    const char                   *err;
+    ngx_http_precancel_secret_t  *secrets;
+
+    /*
+     * The URL goes to the browser: one that holds a secret is refused,
+     * and not quoted into the log line or $precancel_error either.
+     */
+
+    if (ngx_http_precancel_secrets(r, ctx, &secrets, &nsecrets) != NGX_OK) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    if (ngx_http_precancel_redact_find(url->data, url->len, secrets,
+                                       nsecrets))
+    {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_URL,
+                                       "session URL rejected: it holds a "
+                                       "secret");
+    }
 
     err = ngx_http_precancel_url_check(url->data, url->len);
 
@@ -657,9 +697,18 @@ ngx_http_precancel_check_url(ngx_http_request_t *r,
     n = ngx_regex_exec(plcf->redirect_allow, url, NULL, 0);
 
     if (n == NGX_REGEX_NO_MATCHED) {
+        if (ngx_http_precancel_quote_message(r, ctx, &quoted, url->data,
+                                             url->len)
+            != NGX_OK)
+        {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+        }
+
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_URL,
-                                       "session URL \"%V\" does not match "
-                                       "precancel_redirect_allow", url);
+                                       "session URL %V does not match "
+                                       "precancel_redirect_allow", &quoted);
     }
 
     if (n < 0) {
@@ -750,43 +799,151 @@ ngx_http_precancel_fail(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx,
 
 /*
  * The provider's message goes to the error log and $precancel_error:
- * it is quoted, cut to a sane length, and control characters, which could
- * forge a log line, are replaced.
+ * every secret of the location (and the request's own) is redacted from
+ * it first, so that the cut to a sane length cannot leave half of one;
+ * control characters, which could forge a log line, are replaced.
  */
 
 ngx_int_t
-ngx_http_precancel_quote_message(ngx_pool_t *pool, ngx_str_t *dst,
-    const u_char *src, size_t len)
+ngx_http_precancel_quote_message(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *dst, const u_char *src,
+    size_t len)
 {
-    u_char  *p;
-    size_t   i;
+    u_char                       *p;
+    size_t                        i, n, used;
+    ngx_uint_t                    nsecrets;
+    ngx_http_precancel_secret_t  *secrets;
 
-    if (len > NGX_HTTP_PRECANCEL_MESSAGE_MAX) {
-        len = NGX_HTTP_PRECANCEL_MESSAGE_MAX;
-
-        /* do not cut a UTF-8 sequence in two */
-        while (len && (src[len] & 0xc0) == 0x80) {
-            len--;
-        }
+    if (ngx_http_precancel_secrets(r, ctx, &secrets, &nsecrets) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(pool, len + 2);
+    p = ngx_pnalloc(r->pool, NGX_HTTP_PRECANCEL_MESSAGE_MAX + 2);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
+    n = ngx_http_precancel_redact(p + 1, NGX_HTTP_PRECANCEL_MESSAGE_MAX,
+                                  src, len, secrets, nsecrets, &used);
+
     dst->data = p;
-    dst->len = len + 2;
+    dst->len = n + 2;
 
     *p++ = '"';
 
-    for (i = 0; i < len; i++) {
-        *p++ = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+    for (i = 0; i < n; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            p[i] = '?';
+        }
     }
 
-    *p = '"';
+    p[n] = '"';
 
     return NGX_OK;
+}
+
+
+/*
+ * The location's secrets, with a copy that adds the request's own when it
+ * has one
+ */
+
+static ngx_int_t
+ngx_http_precancel_secrets(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_http_precancel_secret_t **secrets,
+    ngx_uint_t *n)
+{
+    ngx_uint_t                      nloc;
+    ngx_http_precancel_secret_t    *all;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    /* the redirect guard runs in the provider subrequest */
+
+    plcf = ngx_http_get_module_loc_conf(r->main, ngx_http_precancel_module);
+
+    nloc = plcf->secrets ? plcf->secrets->nelts : 0;
+
+    if (ctx->request_secret.len == 0) {
+        *secrets = nloc ? plcf->secrets->elts : NULL;
+        *n = nloc;
+        return NGX_OK;
+    }
+
+    all = ngx_palloc(r->pool,
+                     (nloc + 1) * sizeof(ngx_http_precancel_secret_t));
+    if (all == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (nloc) {
+        ngx_memcpy(all, plcf->secrets->elts,
+                   nloc * sizeof(ngx_http_precancel_secret_t));
+    }
+
+    all[nloc].data = ctx->request_secret.data;
+    all[nloc].len = ctx->request_secret.len;
+
+    *secrets = all;
+    *n = nloc + 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * At configuration: the forms of a secret (see ngx_http_precancel_redact.h)
+ * are added to *secrets, made if NULL; their bytes are cleansed when the
+ * configuration is freed, as the secret's own are.
+ */
+
+ngx_int_t
+ngx_http_precancel_add_secret(ngx_conf_t *cf, ngx_array_t **secrets,
+    const u_char *secret, size_t len)
+{
+    size_t                        size, n;
+    u_char                       *buf;
+    ngx_str_t                    *bytes;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_precancel_secret_t  *forms;
+
+    if (*secrets == NULL) {
+        *secrets = ngx_array_create(cf->pool, NGX_HTTP_PRECANCEL_REDACT_FORMS,
+                                    sizeof(ngx_http_precancel_secret_t));
+        if (*secrets == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    size = ngx_http_precancel_redact_forms_size(len);
+
+    buf = ngx_pnalloc(cf->pool, size);
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_str_t));
+    forms = ngx_array_push_n(*secrets, NGX_HTTP_PRECANCEL_REDACT_FORMS);
+
+    if (buf == NULL || cln == NULL || forms == NULL) {
+        return NGX_ERROR;
+    }
+
+    bytes = cln->data;
+    bytes->data = buf;
+    bytes->len = size;
+
+    cln->handler = ngx_http_precancel_cleanse;
+
+    n = ngx_http_precancel_redact_forms(forms, buf, secret, len);
+
+    (*secrets)->nelts -= NGX_HTTP_PRECANCEL_REDACT_FORMS - n;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_precancel_cleanse(void *data)
+{
+    ngx_str_t  *bytes = data;
+
+    OPENSSL_cleanse(bytes->data, bytes->len);
 }
 
 
@@ -872,7 +1029,7 @@ ngx_http_precancel_redirect_guard(ngx_http_request_t *r)
 
     to = clcf->named ? &clcf->name : &r->uri;
 
-    if (ngx_http_precancel_quote_message(r->pool, &ctx->redirect, to->data,
+    if (ngx_http_precancel_quote_message(r, ctx, &ctx->redirect, to->data,
                                          to->len)
         != NGX_OK)
     {

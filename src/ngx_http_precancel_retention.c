@@ -231,6 +231,10 @@ ngx_http_precancel_retention_headers(ngx_http_request_t *r,
                                        "out of memory");
     }
 
+    /* one that would let its reader replay the call: never quoted back */
+
+    ctx->request_secret = signature;
+
     return NGX_OK;
 }
 
@@ -272,7 +276,7 @@ ngx_http_precancel_retention_reply(ngx_http_request_t *r,
         && (not_2xx
             || wants[WANT_VALID].type != NGX_HTTP_PRECANCEL_JSON_TRUE))
     {
-        if (ngx_http_precancel_quote_message(r->pool, &message,
+        if (ngx_http_precancel_quote_message(r, ctx, &message,
                                              wants[WANT_MESSAGE].str,
                                              wants[WANT_MESSAGE].len)
             != NGX_OK)
@@ -352,6 +356,7 @@ ngx_http_precancel_retention_create(ngx_http_precancel_loc_conf_t *conf)
      *     conf->retention.nodes = NULL;
      *     conf->retention.nnodes = 0;
      *     conf->retention.timestamp_node = 0;
+     *     conf->retention.key_secrets = NULL;
      */
 
     conf->retention.key = NGX_CONF_UNSET_PTR;
@@ -382,6 +387,12 @@ ngx_http_precancel_retention_merge(ngx_conf_t *cf,
                              "");
     ngx_conf_merge_str_value(conf->retention.public_key,
                              prev->retention.public_key, "");
+    /* the key's forms go with the key */
+
+    if (conf->retention.key == NGX_CONF_UNSET_PTR) {
+        conf->retention.key_secrets = prev->retention.key_secrets;
+    }
+
     ngx_conf_merge_ptr_value(conf->retention.key, prev->retention.key, NULL);
     ngx_conf_merge_ptr_value(conf->retention.fields, prev->retention.fields,
                              NULL);
@@ -408,6 +419,10 @@ ngx_http_precancel_retention_init(ngx_conf_t *cf,
         missing = "precancel_private_key_file";
 
     } else {
+        /* what a reply that echoes the key must not show */
+
+        plcf->secrets = plcf->retention.key_secrets;
+
         return ngx_http_precancel_build_tree(cf, &plcf->retention);
     }
 
@@ -577,6 +592,20 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     file = value[1];
 
     if (ngx_http_precancel_key_read(cf, &file, what, buf, &len) != NGX_OK) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * Besides the HMAC context, the key is kept in the forms a reply
+     * could echo it in, so that they are redacted (and cleansed with the
+     * configuration)
+     */
+
+    if (ngx_http_precancel_add_secret(cf, &plcf->retention.key_secrets, buf,
+                                      len)
+        != NGX_OK)
+    {
         OPENSSL_cleanse(buf, sizeof(buf));
         return NGX_CONF_ERROR;
     }
