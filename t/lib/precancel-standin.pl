@@ -904,6 +904,82 @@ sub fault_url {
     });
 }
 
+# Echoes the call's credentials back in every form a provider or a
+# middlebox could: in the error message (in=error, the default; 401 in
+# the API's error shape for Billing, {"valid":false} for Retention),
+# after pad=N filler bytes so that a cut at any length can fall inside
+# one, or (in=url) in the success reply's session URL, percent-encoded,
+# as ?k=<form> (form=NAME, default the key).  only=PREFIX keeps the forms
+# whose names start so; code=echo puts the key into Billing's
+# api_error_code as well.  No checks are made.
+sub fault_echo_secrets {
+    my ($c, $r, $q) = @_;
+    my @forms = echo_forms($r);
+    my %form = @forms;
+    my $pad = ($q->{pad} // '') =~ /\A[0-9]{1,5}\z/ ? $q->{pad} : 0;
+    my $key = $r->{billing} ? 'key' : 'private_key';
+    my %o = (verdict => 'fault echo-secrets');
+
+    if (($q->{in} // 'error') eq 'url') {
+        my $f = $form{$q->{form} // $key} // '';
+        my $u = ($r->{billing} ? billing_url() : session_url())
+                . '?k=' . pct($f);
+        return finish($c, $r, 200, $r->{billing}
+                      ? '{"hosted_page":{"type":"pre_cancel","url":'
+                        . $JSON->encode($u) . '}}'
+                      : msg($u, 1), %o);
+    }
+
+    my @pairs;
+    my $only = $q->{only} // '';
+    while (@forms) {
+        my ($n, $v) = splice @forms, 0, 2;
+        push @pairs, "$n=$v" if substr($n, 0, length $only) eq $only;
+    }
+    my $m = 'invalid api key ' . ('x' x $pad) . join('; ', @pairs)
+            . '; end of message';
+
+    return finish($c, $r, 401, msg($m), %o) unless $r->{billing};
+
+    my $code = ($q->{code} // '') eq 'echo' ? "bad_key_$form{key}"
+                                            : 'api_authentication_failed';
+    return finish($c, $r, 401, billing_error($m, $code), %o);
+}
+
+# name => value, in order: the credentials of the call as sent and as
+# known from the keys files, encoded every way
+sub echo_forms {
+    my ($r) = @_;
+    my $h = $r->{headers};
+    my @f;
+    my $b64 = sub { encode_base64($_[0], '') };
+    my $url = sub { (my $s = encode_base64($_[0], '')) =~ tr{+/=}{-_}d; $s };
+    my $lc = sub { (my $s = pct($_[0])) =~ s/(%[0-9A-F]{2})/lc $1/ge; $s };
+    my $all = sub {
+        my ($n, $v) = @_;
+        return ($n => $v, "${n}_pct" => pct($v), "${n}_pct_lower" => $lc->($v),
+                "${n}_b64" => $b64->($v), "${n}_b64url" => $url->($v),
+                "${n}_b64_pct" => pct($b64->($v)),
+                "${n}_b64_pct_lower" => $lc->($b64->($v)));
+    };
+
+    if ($r->{billing}) {
+        my $auth = $h->{authorization} // '';
+        my ($cred) = $auth =~ /\A\S+\s+(\S+)/;
+        my ($key) = decode_base64($cred // '') =~ /\A([^:]*):/;
+        $key //= '';
+        push @f, $all->('key', $key), $all->('key_colon', "$key:"),
+                 $all->('authorization', $auth);
+    } else {
+        my $priv = $KEYS{$h->{'signature-public-key'} // ''} // '';
+        push @f, signature => $h->{signature} // '',
+                 $all->('private_key', $priv),
+                 $all->('private_key_colon', "$priv:");
+    }
+
+    return @f;
+}
+
 # ---------------------------------------------------------------- Billing
 
 sub success_body {
