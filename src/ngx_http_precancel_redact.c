@@ -250,7 +250,12 @@ ngx_http_precancel_redact(unsigned char *dst, size_t max,
                 /* a cut: the sequence src[i] continues goes too */
 
                 if ((src[i] & 0xc0) == 0x80) {
-                    while (plain && (src[i - 1] & 0xc0) == 0x80) {
+                    /* at most 3 continuation bytes in valid UTF-8 */
+
+                    for (k = 0;
+                         k < 3 && plain && (src[i - 1] & 0xc0) == 0x80;
+                         k++)
+                    {
                         i--;
                         o--;
                         plain--;
