@@ -225,3 +225,25 @@ WebhookTest::echo_re($::BODY)
 --- error_code: 401
 --- response_body_unlike
 method POST
+
+
+
+=== TEST 13: one provider: a prefix location verifies the slash, ";" and "%2F" forms
+--- config
+    location /webhooks/stripe {
+        webhook_verify             stripe;
+        webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-stripe.secret;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/echo;
+    }
+    location / {
+        rewrite ^ /echo break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT;
+    }
+--- pipelined_requests eval
+["POST /webhooks/stripe/\n$::BODY", "POST /webhooks/stripe;x\n$::BODY",
+ "POST /webhooks/stripe%2F\n$::BODY", "POST /Webhooks/Stripe\n$::BODY"]
+--- error_code eval
+[401, 401, 401, 200]
+--- response_body_like eval
+[qr/401 Authorization Required/, qr/401 Authorization Required/,
+ qr/401 Authorization Required/, qr/\Amethod POST\n/]
