@@ -165,15 +165,15 @@ main(void)
 
     /* counting alone, and finding */
 
-    m = ngx_http_precancel_redact(NULL, 100, (unsigned char *) "xxabcdefyy", 10,
-                                  two, 2, &used);
+    m = ngx_http_precancel_redact(NULL, 100, (unsigned char *) "xxabcdefyy",
+                                  10, two, 2, &used);
     tap_ok(m == 14 && used == 10, "counting without dst");
 
-    tap_ok(ngx_http_precancel_redact_find((unsigned char *) "https://x/?k=cdef", 17,
-                                          two, 2),
+    tap_ok(ngx_http_precancel_redact_find(
+               (unsigned char *) "https://x/?k=cdef", 17, two, 2),
            "find: an occurrence");
-    tap_ok(!ngx_http_precancel_redact_find((unsigned char *) "https://x/?k=cde", 16,
-                                           two, 2),
+    tap_ok(!ngx_http_precancel_redact_find(
+               (unsigned char *) "https://x/?k=cde", 16, two, 2),
            "find: none");
 
     return tap_done();
