@@ -40,7 +40,9 @@ typedef enum {
     NGX_HTTP_PRECANCEL_BAD_URL,
     NGX_HTTP_PRECANCEL_INTERNAL,
     NGX_HTTP_PRECANCEL_DEADLINE,
-    NGX_HTTP_PRECANCEL_SUBREQUEST
+    NGX_HTTP_PRECANCEL_SUBREQUEST,
+    NGX_HTTP_PRECANCEL_CROSS_ORIGIN,
+    NGX_HTTP_PRECANCEL_METHOD
 } ngx_http_precancel_status_e;
 
 
@@ -109,6 +111,15 @@ typedef struct {
     ngx_http_complex_value_t        *fallback;
     ngx_regex_t                     *redirect_allow;
     ngx_msec_t                       timeout;
+
+    /* precancel_methods (NGX_HTTP_GET, NGX_HTTP_POST), 0 while unset */
+    ngx_uint_t                       methods;
+
+    /* precancel_trusted_origins, of ngx_http_precancel_origin_str_t */
+    ngx_array_t                     *trusted_origins;
+
+    /* a provider location's https call without verification was logged */
+    unsigned                         tls_warned:1;
 
     ngx_http_precancel_retention_conf_t  retention;
     ngx_http_precancel_billing_conf_t    billing;

@@ -25,6 +25,7 @@
 #include "ngx_http_precancel.h"
 #include "ngx_http_precancel_codec.h"
 #include "ngx_http_precancel_tls.h"
+#include "ngx_http_precancel_origin.h"
 
 
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
@@ -47,6 +48,10 @@ static char *ngx_http_precancel_provider(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_precancel_methods(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_precancel_trusted_origins(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_precancel_timeout_post =
@@ -197,6 +202,20 @@ static ngx_command_t  ngx_http_precancel_commands[] = {
       offsetof(ngx_http_precancel_loc_conf_t, timeout),
       &ngx_http_precancel_timeout_post },
 
+    { ngx_string("precancel_methods"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_precancel_methods,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_trusted_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_precancel_trusted_origins,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -270,7 +289,9 @@ static ngx_str_t  ngx_http_precancel_status_names[] = {
     ngx_string("bad_url"),
     ngx_string("internal"),
     ngx_string("deadline"),
-    ngx_string("subrequest")
+    ngx_string("subrequest"),
+    ngx_string("cross_origin"),
+    ngx_string("method_not_allowed")
 };
 
 
@@ -427,12 +448,14 @@ ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
      *     conf->uri = { 0, NULL };
      *     conf->pass_file = { 0, NULL };
      *     conf->pass_line = 0;
+     *     conf->methods = 0;
      */
 
     conf->provider = NGX_CONF_UNSET_PTR;
     conf->fallback = NGX_CONF_UNSET_PTR;
     conf->redirect_allow = NGX_CONF_UNSET_PTR;
     conf->timeout = NGX_CONF_UNSET_MSEC;
+    conf->trusted_origins = NGX_CONF_UNSET_PTR;
 
     for (p = ngx_http_precancel_providers; *p; p++) {
         if ((*p)->create_conf) {
@@ -460,6 +483,12 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->redirect_allow, prev->redirect_allow,
                              NULL);
     ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 5000);
+    ngx_conf_merge_ptr_value(conf->trusted_origins, prev->trusted_origins,
+                             NULL);
+
+    if (conf->methods == 0) {
+        conf->methods = prev->methods;
+    }
 
     for (p = ngx_http_precancel_providers; *p; p++) {
         if ((*p)->merge_conf == NULL) {
@@ -474,6 +503,13 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->uri.len == 0) {
         return NGX_CONF_OK;
+    }
+
+    /* a call that changes the subscription is never a link's to make */
+
+    if (conf->methods == 0) {
+        conf->methods = conf->provider->changes_subscription
+                        ? NGX_HTTP_POST : NGX_HTTP_GET|NGX_HTTP_POST;
     }
 
     /* another provider's directive beside precancel_pass is a mistake */
@@ -665,4 +701,97 @@ ngx_http_precancel_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                        "chargebee_remove_scheduled_cancellation", &value[1]);
 
     return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_precancel_methods(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i, m;
+
+    if (plcf->methods) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == 3 && ngx_strncmp(value[i].data, "GET", 3) == 0) {
+            m = NGX_HTTP_GET;
+
+        } else if (value[i].len == 4
+                   && ngx_strncmp(value[i].data, "POST", 4) == 0)
+        {
+            m = NGX_HTTP_POST;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid method \"%V\" in \"%V\": "
+                               "expected GET or POST", &value[i],
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        if (plcf->methods & m) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "method \"%V\" is repeated in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        plcf->methods |= m;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_precancel_trusted_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_precancel_loc_conf_t *plcf = conf;
+
+    ngx_str_t                        *value;
+    ngx_uint_t                        i;
+    const char                       *err;
+    ngx_http_precancel_origin_str_t  *o;
+
+    if (plcf->trusted_origins != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    plcf->trusted_origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                       sizeof(ngx_http_precancel_origin_str_t));
+    if (plcf->trusted_origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        err = ngx_http_precancel_origin_valid(value[i].data, value[i].len);
+
+        if (err) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" in \"%V\" is not an origin: it %s",
+                               &value[i], &cmd->name, err);
+            return NGX_CONF_ERROR;
+        }
+
+        o = ngx_array_push(plcf->trusted_origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        o->data = value[i].data;
+        o->len = value[i].len;
+    }
+
+    return NGX_CONF_OK;
 }

@@ -17,12 +17,19 @@
 #include <openssl/crypto.h>
 
 #include "ngx_http_precancel.h"
+#include "ngx_http_precancel_origin.h"
+#include "ngx_http_precancel_tls.h"
 #include "ngx_http_precancel_url.h"
 
 
 #define NGX_HTTP_PRECANCEL_MESSAGE_MAX  256
 
 
+static ngx_int_t ngx_http_precancel_allowed(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
+static ngx_int_t ngx_http_precancel_cross_origin(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, const char *reason,
+    ngx_http_precancel_origin_req_t *req);
 static ngx_int_t ngx_http_precancel_start(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
 static ngx_http_headers_in_t *ngx_http_precancel_headers_in(
@@ -80,30 +87,14 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "precancel handler");
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_POST))) {
-        if (ngx_http_precancel_add_header(r, "Allow", "GET, POST")
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    /* the browser's body is never forwarded: nginx writes the one sent */
-
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_precancel_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_precancel_module);
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
 
     /*
      * Only the browser's own request can send the browser somewhere: the
@@ -121,7 +112,21 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
         return ngx_http_precancel_answer(r, ctx);
     }
 
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+    /* refused before anything is read or made: nginx discards the body */
+
+    rc = ngx_http_precancel_allowed(r, plcf, ctx);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* the browser's body is never forwarded: nginx writes the one sent */
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
@@ -153,6 +158,166 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+/*
+ * Whether the browser's request may make the provider call: its method
+ * (precancel_methods) and where it comes from (the cross-origin policy
+ * of ngx_http_precancel_origin.c).  NGX_OK, or the status of the refusal,
+ * with its one error-log line, $precancel_status and $precancel_error.
+ */
+
+static ngx_int_t
+ngx_http_precancel_allowed(ngx_http_request_t *r,
+    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx)
+{
+    int                               navigation;
+    char                             *allow;
+    ngx_uint_t                        i, ntrusted;
+    const char                       *reason;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *h;
+    ngx_http_precancel_origin_str_t  *dst;
+    ngx_http_precancel_origin_req_t   req;
+
+    if (!(r->method & plcf->methods)) {
+        (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_METHOD,
+                                       "method %V is not in "
+                                       "precancel_methods",
+                                       &r->method_name);
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "precancel refused: %V, answering 405", &ctx->error);
+
+        allow = (plcf->methods == NGX_HTTP_POST) ? "POST"
+                : (plcf->methods == NGX_HTTP_GET) ? "GET" : "GET, POST";
+
+        if (ngx_http_precancel_add_header(r, "Allow", allow) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    ngx_memzero(&req, sizeof(ngx_http_precancel_origin_req_t));
+
+    if (r->headers_in.host) {
+        req.host.data = r->headers_in.host->value.data;
+        req.host.len = r->headers_in.host->value.len;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == 6
+            && ngx_strncmp(h[i].lowcase_key, "origin", 6) == 0)
+        {
+            dst = &req.origin;
+
+        } else if (h[i].key.len == 14
+                   && ngx_strncmp(h[i].lowcase_key, "sec-fetch-", 10) == 0)
+        {
+            if (ngx_strncmp(h[i].lowcase_key + 10, "site", 4) == 0) {
+                dst = &req.site;
+
+            } else if (ngx_strncmp(h[i].lowcase_key + 10, "mode", 4) == 0) {
+                dst = &req.mode;
+
+            } else if (ngx_strncmp(h[i].lowcase_key + 10, "dest", 4) == 0) {
+                dst = &req.dest;
+
+            } else {
+                continue;
+            }
+
+        } else {
+            continue;
+        }
+
+        /* no browser repeats them: two values are two stories */
+
+        if (dst->data) {
+            return ngx_http_precancel_cross_origin(r, ctx,
+                                                   "a repeated Origin or "
+                                                   "Sec-Fetch-* header",
+                                                   &req);
+        }
+
+        dst->data = h[i].value.data;
+        dst->len = h[i].value.len;
+    }
+
+    navigation = (r->method == NGX_HTTP_GET
+                  && !plcf->provider->changes_subscription);
+
+    ntrusted = plcf->trusted_origins ? plcf->trusted_origins->nelts : 0;
+
+    reason = ngx_http_precancel_origin_check(&req, navigation,
+                                             ntrusted
+                                             ? plcf->trusted_origins->elts
+                                             : NULL,
+                                             ntrusted);
+    if (reason == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_http_precancel_cross_origin(r, ctx, reason, &req);
+}
+
+
+/* the headers the verdict was made on, quoted, for the log line */
+
+static ngx_int_t
+ngx_http_precancel_cross_origin(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, const char *reason,
+    ngx_http_precancel_origin_req_t *req)
+{
+    ngx_uint_t                        i;
+    ngx_str_t                         q[4];
+    ngx_http_precancel_origin_str_t  *v[4];
+
+    v[0] = &req->site;
+    v[1] = &req->mode;
+    v[2] = &req->dest;
+    v[3] = &req->origin;
+
+    for (i = 0; i < 4; i++) {
+        if (v[i]->data == NULL) {
+            ngx_str_set(&q[i], "none");
+            continue;
+        }
+
+        if (ngx_http_precancel_quote_message(r, ctx, &q[i], v[i]->data,
+                                             v[i]->len)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    (void) ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_CROSS_ORIGIN,
+                                   "cross-origin request: %s "
+                                   "(Sec-Fetch-Site %V, Sec-Fetch-Mode %V, "
+                                   "Sec-Fetch-Dest %V, Origin %V)",
+                                   reason, &q[0], &q[1], &q[2], &q[3]);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "precancel refused: %V, answering 403", &ctx->error);
+
+    return NGX_HTTP_FORBIDDEN;
 }
 
 
@@ -366,6 +531,8 @@ ngx_http_precancel_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
     ngx_http_precancel_ctx_t  *ctx = data;
 
     ngx_http_precancel_resume_log(r, ctx);
+
+    ngx_http_precancel_tls_check_request(r);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "precancel subrequest done rc:%i status:%ui done:%ui",

@@ -118,6 +118,42 @@ ngx_http_precancel_tls_check(ngx_conf_t *cf)
 }
 
 
+void
+ngx_http_precancel_tls_check_request(ngx_http_request_t *sr)
+{
+#if (NGX_HTTP_SSL)
+
+    ngx_http_upstream_t            *u;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    u = sr->upstream;
+
+    if (u == NULL || !u->ssl || u->conf->ssl_verify
+        || u->conf->upstream != NULL)
+    {
+        return;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(sr, ngx_http_precancel_module);
+
+    /* the flag is this worker's own copy of the configuration */
+
+    if (plcf->tls_warned) {
+        return;
+    }
+
+    plcf->tls_warned = 1;
+
+    ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                  "precancel subrequest \"%V\" went over https without "
+                  "\"proxy_ssl_verify on\": the provider's certificate "
+                  "was not checked (said once per worker and location)",
+                  &sr->uri);
+
+#endif
+}
+
+
 #if (NGX_HTTP_SSL)
 
 /* a location and every location nested in it, static and regex */
@@ -207,21 +243,22 @@ ngx_http_precancel_tls_check_pass(ngx_conf_t *cf,
         return;
     }
 
-    if (ucf->upstream) {
-        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
-                      "precancel_pass \"%V\" proxies over https without "
-                      "\"proxy_ssl_verify on\": the provider's certificate "
-                      "is not checked in %V:%ui",
-                      &plcf->uri, &plcf->pass_file, plcf->pass_line);
+    /*
+     * A proxy_pass with variables (no upstream here) goes to http or
+     * https only at run time, and plain http has an SSL_CTX too: it is
+     * checked by ngx_http_precancel_tls_check_request() instead, so that
+     * a plain-http location is not warned about.
+     */
 
-    } else {
-        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
-                      "precancel_pass \"%V\" may proxy over https (its "
-                      "proxy_pass has variables) without "
-                      "\"proxy_ssl_verify on\": the provider's certificate "
-                      "is not checked in %V:%ui",
-                      &plcf->uri, &plcf->pass_file, plcf->pass_line);
+    if (ucf->upstream == NULL) {
+        return;
     }
+
+    ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                  "precancel_pass \"%V\" proxies over https without "
+                  "\"proxy_ssl_verify on\": the provider's certificate "
+                  "is not checked in %V:%ui",
+                  &plcf->uri, &plcf->pass_file, plcf->pass_line);
 }
 
 

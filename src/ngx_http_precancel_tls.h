@@ -14,6 +14,7 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <ngx_http.h>
 
 
 /*
@@ -23,6 +24,13 @@
  * Warnings only: the configuration is accepted either way.
  */
 void ngx_http_precancel_tls_check(ngx_conf_t *cf);
+
+/*
+ * When a provider subrequest is done: a [warn], once per worker and
+ * provider location, when a proxy_pass with variables (whose scheme is
+ * known only at run time) went over https without proxy_ssl_verify.
+ */
+void ngx_http_precancel_tls_check_request(ngx_http_request_t *sr);
 
 
 #endif /* _NGX_HTTP_PRECANCEL_TLS_H_INCLUDED_ */

@@ -286,12 +286,14 @@ location = /id {
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- cancel_config
 precancel_param billing_cycles 2;
+add_header X-Sub $precancel_subscription_id always;
 --- request
-GET /account/keep?sub=sub_42
+POST /account/keep?sub=sub_42
 --- error_code: 302
 --- response_headers
 Location: http://localhost:$ServerPort/account?kept=1
 X-Status: redirected
+X-Sub: sub_42
 --- no_error_log
 [error]
 
@@ -301,7 +303,7 @@ X-Status: redirected
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request
-GET /account/keep?sub=sub_43
+POST /account/keep?sub=sub_43
 --- error_code: 302
 --- response_headers
 Location: http://localhost:$ServerPort/account?kept=1
@@ -318,7 +320,7 @@ qr{precancel subrequest "/_billing", precancel body: \s*$}
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request
-GET /account/keep?sub=sub_noschedule_7
+POST /account/keep?sub=sub_noschedule_7
 --- error_code: 302
 --- response_headers
 Location: http://localhost:$ServerPort/account/direct?r=rejected
@@ -334,7 +336,7 @@ precancel failed: provider answered 400 "invalid_state_for_request": "There is n
 --- cancel_config
 precancel_param billing_cycles many;
 --- request
-GET /account/keep?sub=sub_42
+POST /account/keep?sub=sub_42
 --- error_code: 302
 --- response_headers
 X-Error: provider answered 400 "param_wrong_value": "billing_cycles : invalid number"
@@ -345,7 +347,7 @@ X-Error: provider answered 400 "param_wrong_value": "billing_cycles : invalid nu
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request eval
-[map { "GET /account/keep?sub=$_" }
+[map { "POST /account/keep?sub=$_" }
  "..", "a/b", "../../customers/cust_1", ".", "sub%2F..", "sub?x=1", "",
  "sub;x", "sub:x", "x" x 51]
 --- error_code eval
@@ -363,7 +365,7 @@ precancel subrequest
 --- subscription_id
 $1
 --- request eval
-[map { "GET /account/keep/$_" }
+[map { "POST /account/keep/$_" }
  "a%2Fb", "sub%3Fx=1", "sub%23x", "sub%0D%0AX:1", "sub%20x", "sub%25",
  "sub%C3%A9", "sub%09"]
 --- error_code eval
@@ -381,7 +383,7 @@ precancel subrequest
 --- subscription_id
 $1
 --- request eval
-"GET /account/keep/" . ("A" x 25) . ("-_" x 12) . "z"
+"POST /account/keep/" . ("A" x 25) . ("-_" x 12) . "z"
 --- error_code: 302
 --- response_headers
 X-Status: redirected

@@ -56,7 +56,9 @@ _EOC_
     }
 _EOC_
 
-    $block->set_value("request", "GET /account/cancel?sub=sub_42")
+    # "keep my subscription" takes POST only (precancel_methods)
+    my $method = defined $block->keep ? "POST" : "GET";
+    $block->set_value("request", "$method /account/cancel?sub=sub_42")
         unless defined $block->request;
 });
 

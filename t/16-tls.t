@@ -440,23 +440,29 @@ ok
 
 
 
-=== TEST 18: a proxy_pass with variables may be https: warned about too
+=== TEST 18: a proxy_pass with variables: warned about when a call goes over https
 --- tls
 proxy_pass https://provider.test/precancel?click=$precancel_click_id;
---- config
-    location = /t {
-        return 200 "ok\n";
-    }
 --- request
-GET /t
---- response_body
-ok
+GET /account/cancel
+--- error_code: 302
 --- error_log eval
-qr/\[warn\] .*precancel_pass "\/_precancel" may proxy over https \(its proxy_pass has variables\) without "proxy_ssl_verify on"/
+qr/\[warn\] .*precancel subrequest "\/_precancel" went over https without "proxy_ssl_verify on": the provider's certificate was not checked/
 
 
 
-=== TEST 19: the provider location nginx picks is checked, through prefixes, nesting and regexes
+=== TEST 19: a proxy_pass with variables over http: no warning
+--- tls
+proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel?click=$precancel_click_id;
+--- request
+GET /account/cancel
+--- error_code: 302
+--- no_error_log
+[warn]
+
+
+
+=== TEST 20: the provider location nginx picks is checked, through prefixes, nesting and regexes
 --- config
     location = /account/cancel {
         precancel_pass /provider/retention/precancel;

@@ -5,7 +5,10 @@ Headless Chromium, driven through WebDriver (Debian's chromium,
 chromium-driver and python3-selenium), signs in to the demo's account page
 (docs/demo/run start, on ports of its own), clicks its three buttons and
 checks where each click lands, what the provider stand-in received and
-what the browser saw; then, with the stand-in stopped, that "Cancel
+what the browser saw; then opens another site's page (another port) that
+loads an <img> from "keep my subscription" and posts a form there with
+the session cookie, and checks that nginx refused both and the stand-in
+received nothing; then, with the stand-in stopped, that "Cancel
 subscription" lands on the direct-cancel page.  A screenshot of each
 landing page goes to build/browser/.  Prints a line per check and
 "N passed, N failed"; exits 1 on a failure.  Run by "make browser-test".
@@ -34,8 +37,9 @@ DEMO = os.path.join(OUT, 'demo')
 
 # not the demo's 19850-19852, so that a demo kept up for a person
 # (DEMO_KEEP=1 make demo) does not stand in the way
-PORT, STANDIN_PORT, TLS_PORT = 19853, 19854, 19855
+PORT, STANDIN_PORT, TLS_PORT, OTHER_PORT = 19853, 19854, 19855, 19856
 APP = f'http://127.0.0.1:{PORT}'
+OTHER = f'http://127.0.0.1:{OTHER_PORT}'
 PROVIDER = f'https://127.0.0.1:{TLS_PORT}'
 
 RETENTION = '/precancel'
@@ -61,7 +65,7 @@ def start_demo():
     """docs/demo/run start, once it says it is ready."""
     env = dict(os.environ, DEMO_DIR=DEMO, DEMO_PORT=str(PORT),
                DEMO_STANDIN_PORT=str(STANDIN_PORT),
-               DEMO_TLS_PORT=str(TLS_PORT))
+               DEMO_TLS_PORT=str(TLS_PORT), DEMO_OTHER_PORT=str(OTHER_PORT))
     demo = subprocess.Popen(['sh', os.path.join(TOP, 'docs/demo/run'),
                              'start'], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -184,6 +188,41 @@ def button(browser, check, element_id, landing, calls):
     return None
 
 
+def other_site(browser, check):
+    """Another site's page, with the customer signed in at the app: its
+    <img> at "keep my subscription" and its form that posts itself there
+    carry the session cookie; nginx must refuse both and the stand-in
+    receive no call."""
+    seen = len(standin_log())
+    with open(os.path.join(DEMO, 'access.log')) as f:
+        logged = len(f.readlines())
+    browser.driver.get(OTHER + '/')
+    WebDriverWait(browser.driver, 10).until(
+        lambda d: d.current_url == APP + '/billing/keep')
+    browser.settle()
+    check('403 Forbidden' in browser.driver.page_source,
+          'another site\'s form POST to "keep" gets 403',
+          browser.driver.current_url)
+    print('# screenshot', browser.screenshot('other-site-refused'))
+    time.sleep(0.5)
+    check(standin_log()[seen:] == [],
+          'another site\'s <img> and form made no call to the provider',
+          standin_log()[seen:])
+    with open(os.path.join(DEMO, 'access.log')) as f:
+        lines = f.readlines()[logged:]
+    check(any('"GET /billing/keep HTTP/1.1" 405 '
+              'precancel=method_not_allowed' in l for l in lines),
+          'the <img> (a GET) got 405, method_not_allowed', lines)
+    check(any('"POST /billing/keep HTTP/1.1" 403 precancel=cross_origin'
+              in l for l in lines),
+          'the form POST got 403, cross_origin', lines)
+    with open(os.path.join(DEMO, 'error.log')) as f:
+        errors = f.read()
+    check('precancel refused: cross-origin request: Sec-Fetch-Site is not '
+          'same-origin (Sec-Fetch-Site "same-site"' in errors,
+          'nginx logged why it refused the POST')
+
+
 def stop_standin():
     """Stops the stand-in docs/demo/run started for this test, and waits
     until it is gone (it removes its pid file last)."""
@@ -230,6 +269,8 @@ def run(check, browser):
     check('Your subscription continues' in browser.text('kept'),
           '"keep" shows the account page with its notice')
     print('# screenshot', browser.screenshot('kept'))
+
+    other_site(browser, check)
 
     log = standin_log()
     check(all('cookie' not in r['headers'] for r in log)
