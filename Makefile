@@ -38,8 +38,9 @@ UNIT_SRCS_webhook = src/ngx_http_webhook_verify_scheme.c $(UNIT_SRCS_hmac)
 # waits (kill 0) until it is gone after each block: where PID 1 reaps its
 # orphans only now and then (about once a second on some VMs), every block
 # waited for that.  tini -s makes the test run itself the reaper of the
-# nginx it starts.
-REAP         ?= tini -s --
+# nginx it starts (make deps installs it; without it the suite only runs
+# slower).
+REAP         ?= $(shell command -v tini >/dev/null 2>&1 && echo tini -s --)
 
 # Test::Nginx from CPAN when it is installed, else the project's runner
 TEST_NGINX_INC = $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
@@ -49,7 +50,7 @@ export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 .PHONY: all module deps deps-bench deps-deb deps-browser deb package-test \
-        browser-test unit unit-asan asan fuzz test t demo bench \
+        browser-test unit unit-asan asan fuzz check test t demo bench \
         bench-paired bench-callgrind bench-memory bench-webhook soak \
         clean
 
@@ -119,8 +120,8 @@ asan:
 	    echo "sanitizer reports in $(BUILD)/asan/reports"; exit 1; fi
 	@echo "asan: no AddressSanitizer or UBSan report"
 
-# the Test::Nginx suite; t/99-secrets-sweep.t then searches the logs of
-# every nginx it started for the private keys
+# the Test::Nginx suite; each file searches the logs of every nginx it
+# started for the keys (t/lib/PrecancelTest.pm), kept in $(BUILD)/sweep
 t: module
 	rm -rf $(BUILD)/sweep && mkdir -p $(BUILD)/sweep
 	PRECANCEL_SWEEP_DIR=$(BUILD)/sweep $(REAP) $(PROVE) $(TEST_NGINX_INC) t/
@@ -130,6 +131,12 @@ FUZZ_SECONDS ?= 20
 
 fuzz:
 	sh $(CURDIR)/t/fuzz/run $(FUZZ_SECONDS)
+
+# the daily loop: no root, no browser, no package installed (make deps
+# once, as root, brings what it needs)
+check: module
+	$(MAKE) unit
+	$(MAKE) t
 
 test: deps
 	$(MAKE) unit

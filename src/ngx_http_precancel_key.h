@@ -1,9 +1,12 @@
 
 /*
  * Secret files: read by the master at configuration time, never by a
- * worker, and turned into a keyed HMAC context at once, so the bytes of
- * the secret live only in OpenSSL's context (cleansed when the
- * configuration is freed).  Shared by every outbound provider and by the
+ * worker, and turned into a keyed HMAC context at once (cleansed when the
+ * configuration is freed).  The precancel providers also keep the forms
+ * the secret could come back in from a provider (raw, Base64, percent-
+ * encoded: ngx_http_precancel_redact.h), so that provider text is cleared
+ * of them before it is logged; those copies are cleansed with the
+ * configuration as well.  Shared by every outbound provider and by the
  * inbound webhook verifier.
  */
 

@@ -38,8 +38,7 @@ PrecancelStandin::start(port => $standin, workers => 4);
 
 my $h2 = PrecancelTest::free_port();
 my $h1 = PrecancelTest::free_port();
-my $sweep = $ENV{PRECANCEL_SWEEP_DIR};
-my $log = $sweep ? "$sweep/error.log" : "$dir/logs/error.log";
+my $sweep = PrecancelTest::sweep_dir();
 
 open my $fh, '>', "$dir/nginx.conf" or die $!;
 print $fh <<"_EOC_";
@@ -47,7 +46,7 @@ load_module $module;
 worker_processes 1;
 pid $dir/logs/nginx.pid;
 error_log $dir/logs/error.log debug;
-@{[ $sweep ? "error_log $sweep/error.log debug;" : "" ]}
+error_log $sweep/error.log debug;
 events { worker_connections 64; }
 http {
     access_log off;
@@ -192,4 +191,5 @@ my @bad = grep { /\[(alert|crit|emerg)\]/ } <$el>;
 close $el;
 is("@bad", "", "no [alert], [crit] or [emerg] in the error log");
 
+PrecancelTest::sweep();
 done_testing();

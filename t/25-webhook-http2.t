@@ -35,14 +35,10 @@ my $keys = $PrecancelTest::KEYS;
 
 PrecancelStandin::start(port => $app, workers => 2);
 
-# with PRECANCEL_SWEEP_DIR (make t), the logs go where t/99 looks
-my $sweep = $ENV{PRECANCEL_SWEEP_DIR};
-my $logs = $sweep
-    ? "error_log $sweep/error.log debug;"
-    : "error_log $dir/logs/error.log info;";
-my $access = $sweep
-    ? "access_log $sweep/access.log;"
-    : "access_log off;";
+# the logs go to this file's sweep directory (t/lib/PrecancelTest.pm)
+my $sweep = PrecancelTest::sweep_dir();
+my $logs = "error_log $sweep/error.log debug;";
+my $access = "access_log $sweep/access.log;";
 
 open my $fh, '>', "$dir/nginx.conf" or die $!;
 print $fh <<"_EOC_";
@@ -143,4 +139,5 @@ SKIP: {
          "h2c: missing");
 }
 
+PrecancelTest::sweep();
 done_testing();

@@ -1,20 +1,102 @@
 package PrecancelTest;
 
 # What every t/*.t file of this project shares: the test keys, the
-# provider stand-in (started once per file) and the default http-level
-# precancel configuration for blocks that do not bring their own.
+# provider stand-in (started once per file), the default http-level
+# precancel configuration for blocks that do not bring their own, and
+# the secrets sweep: every nginx a file starts writes a debug error log
+# and an access log into the file's own sweep directory, and when the
+# file ends they are searched for every test key and webhook secret, so
+# that each file checks itself, alone, in any order, under prove -j and
+# under the real Test::Nginx alike.
 
 use strict;
 use warnings;
 
 use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use File::Basename qw(basename dirname);
+use File::Path qw(make_path);
+use File::Temp ();
 use IO::Socket::INET ();
 use MIME::Base64 qw(encode_base64);
 use Test::Nginx::Socket ();
 use PrecancelStandin ();
 
 our $KEYS = abs_path(dirname(__FILE__) . '/../keys');
+
+# this file's sweep directory, and the process that made it (a forked
+# child must not sweep when it exits)
+my ($sweep, $sweep_pid);
+
+# $PRECANCEL_SWEEP_DIR/<file> when that is set (make t: the logs stay for
+# a person to read), else a temporary directory removed at exit
+sub sweep_dir {
+    return $sweep if defined $sweep;
+
+    my $name = basename($0, '.t');
+
+    if ($ENV{PRECANCEL_SWEEP_DIR}) {
+        $sweep = "$ENV{PRECANCEL_SWEEP_DIR}/$name";
+        make_path($sweep);
+        unlink "$sweep/error.log", "$sweep/access.log";
+    } else {
+        $sweep = File::Temp::tempdir("precancel-sweep-$name-XXXXXX",
+                                     TMPDIR => 1, CLEANUP => 1);
+    }
+
+    $sweep_pid = $$;
+    return $sweep;
+}
+
+my $swept;
+
+END {
+    sweep() if defined $sweep && $sweep_pid == $$ && !$swept;
+}
+
+# the logs of every nginx this file started hold no key, no secret; a
+# file that ends with done_testing() calls it just before
+sub sweep {
+    my @secrets = secrets();
+
+    $swept = 1;
+
+    for my $log ("error.log", "access.log") {
+        my $path = "$sweep/$log";
+
+        # a file whose nginx never started (must_die blocks only)
+        next unless -e $path;
+
+        open my $fh, '<', $path or die "$path: $!";
+        my ($lines, $debug, $leaks) = (0, 0, 0);
+
+        while (my $line = <$fh>) {
+            $lines++;
+            $debug++ if $line =~ /\[debug\]/;
+
+            for my $s (@secrets) {
+                if (index($line, $s) >= 0) {
+                    $leaks++;
+                    Test::More::diag("$path:$.: holds a key or a piece "
+                                     . "of one");
+                    last;
+                }
+            }
+        }
+
+        close $fh;
+
+        # the sweep means something only if the debug lines were there
+        if ($log eq "error.log") {
+            Test::More::cmp_ok($debug, '>', 0,
+                               "sweep: error.log is a debug log ($debug "
+                               . "of $lines lines)");
+        }
+
+        Test::More::is($leaks, 0,
+                       "sweep: no key or webhook secret in the $lines "
+                       . "lines of $log");
+    }
+}
 
 sub setup {
     my (%opt) = @_;
@@ -74,15 +156,15 @@ sub secrets_re {
 }
 
 # Added to every block of every file: the response's headers and body
-# must not hold a key, and with PRECANCEL_SWEEP_DIR set (make t sets it)
-# every nginx also writes a debug error log and an access log there, for
-# t/99-secrets-sweep.t to search once the whole suite has run.
+# must not hold a key, and every nginx also writes a debug error log and
+# an access log into the file's sweep directory, searched when the file
+# ends (sweep()).
 sub secret_checks {
     my $block = shift;
-    my $dir = $ENV{PRECANCEL_SWEEP_DIR};
+    my $dir = sweep_dir();
     my $re = secrets_re();
 
-    if ($dir) {
+    {
         $block->set_value("main_config", ($block->main_config // "")
                           . "\nerror_log $dir/error.log debug;\n");
 
