@@ -1869,7 +1869,8 @@ ngx_http_webhook_verify_allow(ngx_conf_t *cf,
     for (m = 0; names[m].name.len; m++) {
         if (conf->methods & names[m].mask) {
             if (p != conf->allow.data) {
-                *p++ = ','; *p++ = ' ';
+                *p++ = ',';
+                *p++ = ' ';
             }
 
             p = ngx_cpymem(p, names[m].name.data, names[m].name.len);
