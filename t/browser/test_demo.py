@@ -313,8 +313,8 @@ def main():
     finally:
         demo.terminate()
         demo.wait()
-    print(f'{check.passed} passed, {check.failed} failed '
-          f'({time.time() - started:.1f} s)')
+    print(f'# browser test: {time.time() - started:.1f} s')
+    print(f'{check.passed} passed, {check.failed} failed')
     sys.exit(1 if check.failed else 0)
 
 
