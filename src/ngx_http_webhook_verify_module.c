@@ -185,6 +185,8 @@ static ngx_int_t ngx_http_webhook_verify_allow(ngx_conf_t *cf,
     ngx_http_webhook_verify_loc_conf_t *conf);
 static char *ngx_http_webhook_verify_positive(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_webhook_verify_status_check(ngx_conf_t *cf, void *post,
+    void *data);
 static void ngx_http_webhook_verify_secret_cleanup(void *data);
 static void ngx_http_webhook_verify_digest_cleanup(void *data);
 static void ngx_http_webhook_verify_forget(
@@ -194,9 +196,13 @@ static void ngx_http_webhook_verify_forget(
 static ngx_conf_post_t  ngx_http_webhook_verify_positive_post =
     { ngx_http_webhook_verify_positive };
 
-static ngx_conf_num_bounds_t  ngx_http_webhook_verify_status_bounds = {
-    ngx_conf_check_num_bounds, 400, 599
-};
+/*
+ * Not ngx_conf_check_num_bounds, whose message does not name the
+ * directive: a string returned by a post handler is logged after it.
+ */
+
+static ngx_conf_post_t  ngx_http_webhook_verify_status_post =
+    { ngx_http_webhook_verify_status_check };
 
 
 static ngx_command_t  ngx_http_webhook_verify_commands[] = {
@@ -227,7 +233,7 @@ static ngx_command_t  ngx_http_webhook_verify_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_webhook_verify_loc_conf_t, status),
-      &ngx_http_webhook_verify_status_bounds },
+      &ngx_http_webhook_verify_status_post },
 
     { ngx_string("webhook_verify_custom"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -1379,9 +1385,10 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
             if (err) {
                 OPENSSL_cleanse(key, sizeof(key));
                 ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                              "%s file \"%V\" %s, as \"webhook_verify %s\" "
-                              "in %V:%ui wants", what, &s->file, err,
-                              scheme->name, &conf->file, conf->line);
+                              "%s file \"%V\" %s, as wanted by "
+                              "\"webhook_verify %s\" in %V:%ui", what,
+                              &s->file, err, scheme->name, &conf->file,
+                              conf->line);
                 return NGX_CONF_ERROR;
             }
 
@@ -1890,6 +1897,19 @@ ngx_http_webhook_verify_positive(ngx_conf_t *cf, void *post, void *data)
 
     if (*t <= 0) {
         return "must be more than 0";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_webhook_verify_status_check(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_int_t  *status = data;
+
+    if (*status < 400 || *status > 599) {
+        return "must be between 400 and 599";
     }
 
     return NGX_CONF_OK;

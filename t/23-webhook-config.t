@@ -127,7 +127,7 @@ qr/\[emerg\] .*webhook secret file "\S+blank\.key" is empty/
     }
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*webhook secret file "\S+webhook-bad-whsec\.secret" is not "whsec_" followed by base64, as "webhook_verify standard" in \S+nginx\.conf:\d+ wants/
+qr/\[emerg\] .*webhook secret file "\S+webhook-bad-whsec\.secret" is not "whsec_" followed by base64, as wanted by "webhook_verify standard" in \S+nginx\.conf:\d+$/m
 
 
 
@@ -188,7 +188,7 @@ qr/\[emerg\] .*"webhook_verify_tolerance" directive must be more than 0 in \S+ng
     webhook_verify_status 302;
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*value must be between 400 and 599 in \S+nginx\.conf:\d+/
+qr/\[emerg\] .*"webhook_verify_status" directive must be between 400 and 599 in \S+nginx\.conf:\d+/
 
 
 
@@ -306,3 +306,23 @@ qr/\[warn\] .*webhook secret file "\S+readable\.secret" can be read by other use
 GET /open
 --- response_body
 open
+
+
+
+=== TEST 26: a status just below the errors
+--- config
+    location = /hook {
+        webhook_verify_status 399;
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"webhook_verify_status" directive must be between 400 and 599 in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 27: a status just beyond the errors
+--- config
+    webhook_verify_status 600;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"webhook_verify_status" directive must be between 400 and 599 in \S+nginx\.conf:\d+/
