@@ -50,6 +50,8 @@ static char *ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_precancel_methods(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_precancel_events_disabled(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_precancel_trusted_origins(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
@@ -190,7 +192,7 @@ static ngx_command_t  ngx_http_precancel_commands[] = {
 
     { ngx_string("precancel_events_disabled"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_bitmask_slot,
+      ngx_http_precancel_events_disabled,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_precancel_loc_conf_t, billing.events),
       &ngx_http_precancel_billing_event_masks },
@@ -747,6 +749,45 @@ ngx_http_precancel_methods(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * ngx_conf_set_bitmask_slot, after a check of every value: its own
+ * "invalid value" does not name the directive or the values it knows.
+ */
+
+static char *
+ngx_http_precancel_events_disabled(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t           *value;
+    ngx_uint_t           i, m;
+    ngx_conf_bitmask_t  *mask;
+
+    value = cf->args->elts;
+    mask = cmd->post;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (m = 0; mask[m].name.len; m++) {
+            if (mask[m].name.len == value[i].len
+                && ngx_strcasecmp(mask[m].name.data, value[i].data) == 0)
+            {
+                break;
+            }
+        }
+
+        if (mask[m].name.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\" in \"%V\" (known: "
+                               "off, actions, email, webhook)", &value[i],
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return ngx_conf_set_bitmask_slot(cf, cmd, conf);
 }
 
 

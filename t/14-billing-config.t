@@ -173,7 +173,7 @@ qr/\[emerg\] .*precancel_param "redirect_url" is duplicate in \S+nginx\.conf:\d+
     }
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*invalid value "emails" in \S+nginx\.conf:\d+/
+qr/\[emerg\] .*invalid value "emails" in "precancel_events_disabled" \(known: off, actions, email, webhook\) in \S+nginx\.conf:\d+/
 
 
 
