@@ -1,9 +1,11 @@
 
 /*
- * Pure JSON helpers of the precancel module: a writer for request bodies
- * and a strict RFC 8259 reader for provider replies.  Neither allocates:
- * the writer sizes its output first, the reader decodes into the caller's
- * scratch buffer and keeps its nesting on a bounded stack of its own.
+ * Pure JSON helpers of the precancel module: a writer for request bodies,
+ * the field paths and body tree it writes from, and a strict RFC 8259
+ * reader for provider replies.  None allocates: the tree is laid out in
+ * the caller's arrays, the writer sizes its output first, the reader
+ * decodes into the caller's scratch buffer and keeps its nesting on a
+ * bounded stack of its own.
  */
 
 
@@ -49,6 +51,7 @@ static void set_targets(ngx_http_precancel_json_want_t *wants, size_t nwants,
     size_t len);
 static void reset_wants(ngx_http_precancel_json_want_t *wants,
     size_t nwants);
+static int path_char(unsigned char c);
 
 
 static const unsigned char  hex[] = "0123456789abcdef";
@@ -1038,4 +1041,190 @@ reset_wants(ngx_http_precancel_json_want_t *wants, size_t nwants)
         wants[i].str = NULL;
         wants[i].len = 0;
     }
+}
+
+
+/*
+ * The names of a precancel_field path.  The order of the checks gives
+ * each text one verdict however it is scanned: a name ends at the first
+ * byte that is not a name's, which must be a dot; a dot must be followed
+ * by a name.
+ */
+
+ngx_http_precancel_json_path_e
+ngx_http_precancel_json_path_parse(const unsigned char *text, size_t len,
+    ngx_http_precancel_json_path_t *path)
+{
+    const unsigned char             *p, *end, *start;
+    ngx_http_precancel_json_name_t  *name;
+
+    p = text;
+    end = text + len;
+    path->nnames = 0;
+
+    for ( ;; ) {
+        start = p;
+
+        while (p < end && path_char(*p)) {
+            p++;
+        }
+
+        if (p == start || (p < end && *p != '.')
+            || path->nnames == NGX_HTTP_PRECANCEL_JSON_PATH_NAMES)
+        {
+            return NGX_HTTP_PRECANCEL_JSON_PATH_INVALID;
+        }
+
+        name = &path->names[path->nnames++];
+        name->data = start;
+        name->len = (size_t) (p - start);
+
+        if (p == end) {
+            return NGX_HTTP_PRECANCEL_JSON_PATH_OK;
+        }
+
+        p++;
+
+        if (p == end) {
+            return NGX_HTTP_PRECANCEL_JSON_PATH_TRAILING_DOT;
+        }
+    }
+}
+
+
+static int
+path_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+
+int
+ngx_http_precancel_json_path_overlap(const ngx_http_precancel_json_path_t *a,
+    const ngx_http_precancel_json_path_t *b)
+{
+    size_t  i, n;
+
+    n = a->nnames < b->nnames ? a->nnames : b->nnames;
+
+    for (i = 0; i < n; i++) {
+        if (a->names[i].len != b->names[i].len
+            || memcmp(a->names[i].data, b->names[i].data, a->names[i].len)
+               != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+size_t
+ngx_http_precancel_json_tree_size(const ngx_http_precancel_json_path_t *paths,
+    size_t npaths)
+{
+    size_t  i, n;
+
+    /* the root, and a node for every name of every path at most */
+
+    n = 1;
+
+    for (i = 0; i < npaths; i++) {
+        n += paths[i].nnames;
+    }
+
+    return n;
+}
+
+
+/*
+ * A linked trie is made first; it is then laid out breadth first, so that
+ * the children of every object are one run of nodes.  trie[0] is the
+ * root, so 0 also means "no child" and "no sibling"; trie[k].order is the
+ * trie entry laid out as nodes[k].
+ */
+
+size_t
+ngx_http_precancel_json_tree_build(const ngx_http_precancel_json_path_t *paths,
+    size_t npaths, ngx_http_precancel_json_node_t *nodes,
+    ngx_http_precancel_json_trie_t *trie, size_t *leaf)
+{
+    size_t                                 i, k, cur, c, head, tail, n;
+    ngx_http_precancel_json_node_t        *node;
+    const ngx_http_precancel_json_name_t  *name;
+
+    memset(trie, 0, ngx_http_precancel_json_tree_size(paths, npaths)
+                    * sizeof(ngx_http_precancel_json_trie_t));
+
+    tail = 1;
+
+    for (i = 0; i < npaths; i++) {
+        cur = 0;
+
+        for (k = 0; k < paths[i].nnames; k++) {
+            name = &paths[i].names[k];
+
+            for (c = trie[cur].first; c; c = trie[c].next) {
+                if (trie[c].key->len == name->len
+                    && memcmp(trie[c].key->data, name->data, name->len) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (c == 0) {
+                c = tail++;
+                trie[c].key = name;
+
+                if (trie[cur].last) {
+                    trie[trie[cur].last].next = c;
+
+                } else {
+                    trie[cur].first = c;
+                }
+
+                trie[cur].last = c;
+            }
+
+            cur = c;
+        }
+
+        leaf[i] = cur;
+    }
+
+    memset(nodes, 0, tail * sizeof(ngx_http_precancel_json_node_t));
+
+    trie[0].order = 0;
+    head = 0;
+    n = 1;
+
+    while (head < n) {
+        cur = trie[head].order;
+        trie[cur].pos = head;
+        node = &nodes[head++];
+
+        if (trie[cur].key) {
+            node->key = trie[cur].key->data;
+            node->key_len = trie[cur].key->len;
+        }
+
+        if (trie[cur].first == 0) {
+            continue;
+        }
+
+        node->children = &nodes[n];
+
+        for (c = trie[cur].first; c; c = trie[c].next) {
+            trie[n++].order = c;
+            node->nchildren++;
+        }
+    }
+
+    for (i = 0; i < npaths; i++) {
+        leaf[i] = trie[leaf[i]].pos;
+    }
+
+    return tail;
 }

@@ -1,8 +1,9 @@
 
 /*
- * Pure JSON helpers of the precancel module: a writer for request bodies
- * and a strict reader for provider replies.  They know nothing of nginx
- * requests and include only the C library, so t/unit drives them alone.
+ * Pure JSON helpers of the precancel module: a writer for request bodies,
+ * the field paths and body tree they are written from, and a strict
+ * reader for provider replies.  They know nothing of nginx requests and
+ * include only the C library, so t/unit and t/fuzz drive them alone.
  */
 
 
@@ -86,6 +87,71 @@ typedef struct {
 const char *ngx_http_precancel_json_lookup(const unsigned char *in,
     size_t len, ngx_http_precancel_json_want_t *wants, size_t nwants,
     unsigned char *scratch, size_t *err_off);
+
+
+/*
+ * A field path, "account.internal_id": up to PATH_NAMES member names of
+ * [A-Za-z0-9_-] joined by single dots.  The names point into the text
+ * the path was parsed from.
+ */
+
+#define NGX_HTTP_PRECANCEL_JSON_PATH_NAMES  8
+
+typedef struct {
+    const unsigned char             *data;
+    size_t                           len;
+} ngx_http_precancel_json_name_t;
+
+typedef struct {
+    ngx_http_precancel_json_name_t   names[NGX_HTTP_PRECANCEL_JSON_PATH_NAMES];
+    size_t                           nnames;
+} ngx_http_precancel_json_path_t;
+
+typedef enum {
+    NGX_HTTP_PRECANCEL_JSON_PATH_OK = 0,
+    NGX_HTTP_PRECANCEL_JSON_PATH_INVALID,
+    NGX_HTTP_PRECANCEL_JSON_PATH_TRAILING_DOT
+} ngx_http_precancel_json_path_e;
+
+/* TRAILING_DOT: all but a final "." is a valid path; path is then unset */
+ngx_http_precancel_json_path_e ngx_http_precancel_json_path_parse(
+    const unsigned char *text, size_t len,
+    ngx_http_precancel_json_path_t *path);
+
+/* 1 when a and b are one path, or one names an object holding the other */
+int ngx_http_precancel_json_path_overlap(
+    const ngx_http_precancel_json_path_t *a,
+    const ngx_http_precancel_json_path_t *b);
+
+
+/* the tree builder's scratch, one entry a node */
+typedef struct {
+    const ngx_http_precancel_json_name_t  *key;
+    size_t                                 first;
+    size_t                                 last;
+    size_t                                 next;
+    size_t                                 pos;
+    size_t                                 order;
+} ngx_http_precancel_json_trie_t;
+
+/* the entries tree_build() needs in nodes and in trie: an upper bound */
+size_t ngx_http_precancel_json_tree_size(
+    const ngx_http_precancel_json_path_t *paths, size_t npaths);
+
+/*
+ * Lays out the body tree of npaths paths in nodes[0] (the root) onwards:
+ * paths sharing a prefix share its objects, an object's members are in
+ * the order their paths first name them, and the children of every
+ * object are one run of nodes, as the writer wants them.  leaf[i] gets
+ * the index in nodes of paths[i]'s last name; values are the caller's to
+ * set.  Overlapping paths share nodes (a leaf that is also an object is
+ * written as the object): the module refuses them before.  Returns the
+ * number of nodes used.
+ */
+size_t ngx_http_precancel_json_tree_build(
+    const ngx_http_precancel_json_path_t *paths, size_t npaths,
+    ngx_http_precancel_json_node_t *nodes,
+    ngx_http_precancel_json_trie_t *trie, size_t *leaf);
 
 
 #endif /* _NGX_HTTP_PRECANCEL_JSON_H_INCLUDED_ */
