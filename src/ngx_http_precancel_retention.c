@@ -17,26 +17,15 @@
 #include "ngx_http_precancel_key.h"
 
 
-#define NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH  8
 #define NGX_HTTP_PRECANCEL_TIMESTAMP_LEN   (sizeof("1970-01-01T00:00:00Z") - 1)
 
 
 typedef struct {
     ngx_str_t                        path;
-    ngx_array_t                     *names;      /* ngx_str_t */
+    ngx_http_precancel_json_path_t   names;      /* into path.data */
     ngx_http_complex_value_t         value;
     ngx_uint_t                       node;       /* its leaf in the tree */
 } ngx_http_precancel_field_t;
-
-
-/* a node of the trie the body template is made from */
-typedef struct {
-    ngx_str_t                        key;
-    ngx_uint_t                       first;
-    ngx_uint_t                       last;
-    ngx_uint_t                       next;
-    ngx_uint_t                       pos;
-} ngx_http_precancel_trie_t;
 
 
 static ngx_int_t ngx_http_precancel_retention_body(ngx_http_request_t *r,
@@ -437,136 +426,68 @@ ngx_http_precancel_retention_init(ngx_conf_t *cf,
 /*
  * Lays the body out once per location: the root's children are app_id,
  * the fields (paths sharing a prefix share one object) and timestamp,
- * in that order.  A linked trie is made first; it is then laid out
- * breadth first, so that the children of every object are one run of the
- * array, as the JSON writer wants them.
+ * in that order (ngx_http_precancel_json_tree_build()).
  */
 
 static char *
 ngx_http_precancel_build_tree(ngx_conf_t *cf,
     ngx_http_precancel_retention_conf_t *plcf)
 {
-    ngx_str_t                       *names;
-    ngx_uint_t                       i, j, n, cur, c, head, tail, nfields;
-    ngx_uint_t                      *leaf, *order;
-    ngx_http_precancel_trie_t       *trie;
+    size_t                          *leaf, n;
+    ngx_uint_t                       i, nfields;
     ngx_http_precancel_field_t      *field;
+    ngx_http_precancel_json_trie_t  *trie;
+    ngx_http_precancel_json_path_t  *paths;
     ngx_http_precancel_json_node_t  *nodes;
 
-    static ngx_str_t  app_id = ngx_string("app_id");
-    static ngx_str_t  timestamp = ngx_string("timestamp");
+    static ngx_http_precancel_json_path_t  app_id = {
+        { { (const u_char *) "app_id", sizeof("app_id") - 1 } }, 1
+    };
+    static ngx_http_precancel_json_path_t  timestamp = {
+        { { (const u_char *) "timestamp", sizeof("timestamp") - 1 } }, 1
+    };
 
     nfields = plcf->fields ? plcf->fields->nelts : 0;
     field = nfields ? plcf->fields->elts : NULL;
 
-    /* at most: the root, app_id, timestamp, and every name of every path */
+    paths = ngx_palloc(cf->pool,
+                       (nfields + 2) * sizeof(ngx_http_precancel_json_path_t));
+    leaf = ngx_palloc(cf->pool, (nfields + 2) * sizeof(size_t));
 
-    n = 3;
-
-    for (i = 0; i < nfields; i++) {
-        n += field[i].names->nelts;
-    }
-
-    trie = ngx_pcalloc(cf->pool, n * sizeof(ngx_http_precancel_trie_t));
-    leaf = ngx_palloc(cf->pool, (nfields + 2) * sizeof(ngx_uint_t));
-    order = ngx_palloc(cf->pool, n * sizeof(ngx_uint_t));
-
-    if (trie == NULL || leaf == NULL || order == NULL) {
+    if (paths == NULL || leaf == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    /* trie[0] is the root, so 0 also means "no child" and "no sibling" */
+    paths[0] = app_id;
 
-    tail = 1;
-
-    for (i = 0; i < nfields + 2; i++) {
-
-        if (i == 0) {
-            names = &app_id;
-            j = 1;
-
-        } else if (i == nfields + 1) {
-            names = &timestamp;
-            j = 1;
-
-        } else {
-            names = field[i - 1].names->elts;
-            j = field[i - 1].names->nelts;
-        }
-
-        cur = 0;
-
-        for (n = 0; n < j; n++) {
-
-            for (c = trie[cur].first; c; c = trie[c].next) {
-                if (trie[c].key.len == names[n].len
-                    && ngx_strncmp(trie[c].key.data, names[n].data,
-                                   names[n].len) == 0)
-                {
-                    break;
-                }
-            }
-
-            if (c == 0) {
-                c = tail++;
-                trie[c].key = names[n];
-
-                if (trie[cur].last) {
-                    trie[trie[cur].last].next = c;
-
-                } else {
-                    trie[cur].first = c;
-                }
-
-                trie[cur].last = c;
-            }
-
-            cur = c;
-        }
-
-        leaf[i] = cur;
+    for (i = 0; i < nfields; i++) {
+        paths[i + 1] = field[i].names;
     }
 
-    nodes = ngx_pcalloc(cf->pool,
-                        tail * sizeof(ngx_http_precancel_json_node_t));
-    if (nodes == NULL) {
+    paths[nfields + 1] = timestamp;
+
+    n = ngx_http_precancel_json_tree_size(paths, nfields + 2);
+
+    nodes = ngx_palloc(cf->pool, n * sizeof(ngx_http_precancel_json_node_t));
+    trie = ngx_palloc(cf->pool, n * sizeof(ngx_http_precancel_json_trie_t));
+
+    if (nodes == NULL || trie == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    order[0] = 0;
-    head = 0;
-    n = 1;
+    n = ngx_http_precancel_json_tree_build(paths, nfields + 2, nodes, trie,
+                                           leaf);
 
-    while (head < n) {
-        cur = order[head];
-        trie[cur].pos = head;
-        head++;
-
-        nodes[trie[cur].pos].key = trie[cur].key.data;
-        nodes[trie[cur].pos].key_len = trie[cur].key.len;
-
-        if (trie[cur].first == 0) {
-            continue;
-        }
-
-        nodes[trie[cur].pos].children = &nodes[n];
-
-        for (c = trie[cur].first; c; c = trie[c].next) {
-            order[n++] = c;
-            nodes[trie[cur].pos].nchildren++;
-        }
-    }
-
-    nodes[trie[leaf[0]].pos].value = plcf->app_id.data;
-    nodes[trie[leaf[0]].pos].value_len = plcf->app_id.len;
+    nodes[leaf[0]].value = plcf->app_id.data;
+    nodes[leaf[0]].value_len = plcf->app_id.len;
 
     for (i = 0; i < nfields; i++) {
-        field[i].node = trie[leaf[i + 1]].pos;
+        field[i].node = leaf[i + 1];
     }
 
-    plcf->timestamp_node = trie[leaf[nfields + 1]].pos;
+    plcf->timestamp_node = leaf[nfields + 1];
     plcf->nodes = nodes;
-    plcf->nnodes = tail;
+    plcf->nnodes = n;
 
     return NGX_CONF_OK;
 }
@@ -626,10 +547,11 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_precancel_loc_conf_t *plcf = conf;
 
-    u_char                      *p, *end, *start;
-    ngx_str_t                   *value, *name, *a, *b;
-    ngx_uint_t                   i, j, n;
-    ngx_http_precancel_field_t  *field, *other;
+    ngx_str_t                       *value;
+    ngx_uint_t                       i;
+    ngx_http_precancel_field_t      *field, *other;
+    ngx_http_precancel_json_name_t  *name;
+    ngx_http_precancel_json_path_e   rc;
 
     value = cf->args->elts;
 
@@ -650,68 +572,39 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
 
     field->path = value[1];
 
-    field->names = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
-    if (field->names == NULL) {
+    /* names of [A-Za-z0-9_-], separated by single dots */
+
+    rc = ngx_http_precancel_json_path_parse(value[1].data, value[1].len,
+                                            &field->names);
+
+    switch (rc) {
+
+    case NGX_HTTP_PRECANCEL_JSON_PATH_OK:
+        break;
+
+    case NGX_HTTP_PRECANCEL_JSON_PATH_TRAILING_DOT:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid precancel_field path \"%V\": "
+                           "it ends with \".\"", &value[1]);
+        return NGX_CONF_ERROR;
+
+    default: /* NGX_HTTP_PRECANCEL_JSON_PATH_INVALID */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid precancel_field path \"%V\": "
+                           "expected up to %d names of letters, "
+                           "digits, \"_\" and \"-\" joined by \".\"",
+                           &value[1], NGX_HTTP_PRECANCEL_JSON_PATH_NAMES);
         return NGX_CONF_ERROR;
     }
 
-    /* names of [A-Za-z0-9_-], separated by single dots */
+    name = &field->names.names[0];
 
-    p = value[1].data;
-    end = p + value[1].len;
-
-    for ( ;; ) {
-        start = p;
-
-        while (p < end
-               && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-                   || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-        {
-            p++;
-        }
-
-        if (p == start || (p < end && *p != '.')
-            || field->names->nelts == NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid precancel_field path \"%V\": "
-                               "expected up to %d names of letters, "
-                               "digits, \"_\" and \"-\" joined by \".\"",
-                               &value[1], NGX_HTTP_PRECANCEL_PATH_MAX_DEPTH);
-            return NGX_CONF_ERROR;
-        }
-
-        name = ngx_array_push(field->names);
-        if (name == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        name->data = start;
-        name->len = p - start;
-
-        if (p == end) {
-            break;
-        }
-
-        p++;
-
-        if (p == end) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid precancel_field path \"%V\": "
-                               "it ends with \".\"", &value[1]);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    name = field->names->elts;
-
-    if ((name[0].len == 6 && ngx_strncmp(name[0].data, "app_id", 6) == 0)
-        || (name[0].len == 9
-            && ngx_strncmp(name[0].data, "timestamp", 9) == 0))
+    if ((name->len == 6 && ngx_strncmp(name->data, "app_id", 6) == 0)
+        || (name->len == 9 && ngx_strncmp(name->data, "timestamp", 9) == 0))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "precancel_field path \"%V\": \"%V\" is set by "
-                           "the module", &value[1], &name[0]);
+                           "precancel_field path \"%V\": \"%*s\" is set by "
+                           "the module", &value[1], name->len, name->data);
         return NGX_CONF_ERROR;
     }
 
@@ -720,23 +613,14 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
     other = plcf->retention.fields->elts;
 
     for (i = 0; i < plcf->retention.fields->nelts - 1; i++) {
-        a = other[i].names->elts;
-        b = name;
-        n = ngx_min(other[i].names->nelts, field->names->nelts);
 
-        for (j = 0; j < n; j++) {
-            if (a[j].len != b[j].len
-                || ngx_strncmp(a[j].data, b[j].data, a[j].len) != 0)
-            {
-                break;
-            }
-        }
-
-        if (j == n) {
+        if (ngx_http_precancel_json_path_overlap(&other[i].names,
+                                                 &field->names))
+        {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "precancel_field path \"%V\" %s \"%V\"",
                                &value[1],
-                               other[i].names->nelts == field->names->nelts
+                               other[i].names.nnames == field->names.nnames
                                ? "is duplicate of" : "conflicts with",
                                &other[i].path);
             return NGX_CONF_ERROR;
