@@ -1,8 +1,9 @@
 
 /*
  * Known-answer tests of the JSON helpers: the writer's exact output and
- * size, UTF-8 validation, the reader's successes and errors, and a round
- * trip of tricky values through the writer and the reader.
+ * size, field paths and the body tree laid out from them, UTF-8
+ * validation, the reader's successes and errors, and a round trip of
+ * tricky values through the writer and the reader.
  */
 
 
@@ -31,6 +32,7 @@
 
 typedef ngx_http_precancel_json_node_t  node_t;
 typedef ngx_http_precancel_json_want_t  want_t;
+typedef ngx_http_precancel_json_path_t  path_t;
 
 
 typedef struct {
@@ -51,6 +53,8 @@ typedef struct {
 
 static void test_writer(void);
 static void test_writer_depth(void);
+static void test_path(void);
+static void test_tree(void);
 static void test_utf8(void);
 static void test_reader(void);
 static void test_reader_errors(void);
@@ -64,6 +68,10 @@ static const char *parse(const char *doc, size_t len, want_t *wants,
 static int is_str(const want_t *w, const char *s, size_t len);
 static int is_num(const want_t *w, const char *s);
 static int round_trip(const unsigned char *v, size_t len);
+static int path_is(const char *text, ngx_http_precancel_json_path_e expect,
+    size_t nnames);
+static int tree_is(const char **texts, const char **values, size_t n,
+    const char *expect, size_t nnodes);
 static void show(const char *label, const unsigned char *s, size_t len);
 
 
@@ -72,6 +80,8 @@ main(void)
 {
     test_writer();
     test_writer_depth();
+    test_path();
+    test_tree();
     test_utf8();
     test_reader();
     test_reader_errors();
@@ -184,6 +194,138 @@ test_writer(void)
     tap_ok(ngx_http_precancel_json_escape_len((const unsigned char *)
                                               "a\"\x01", 3) == 9,
            "escape_len counts \\\" and \\u0001");
+}
+
+
+/*
+ * precancel_field's path syntax, with the verdicts its error messages
+ * depend on: a final "." is told apart from every other mistake.
+ */
+
+static void
+test_path(void)
+{
+    path_t  a, b;
+
+    static const char  *bad[] = {
+        "", ".", "..", ".a", "a..b", "a b", "a!.b", "a.b!", "a/b",
+        "\xc3\xa9", "a.\"b\"", "a.b.c.d.e.f.g.h.i", "a.b.c.d.e.f.g.h.i."
+    };
+
+    size_t  i;
+    int     ok;
+
+    tap_ok(path_is("subscription_id", NGX_HTTP_PRECANCEL_JSON_PATH_OK, 1),
+           "path: one name");
+    tap_ok(path_is("account.internal_id", NGX_HTTP_PRECANCEL_JSON_PATH_OK, 2),
+           "path: two names");
+    tap_ok(path_is("A-z_0.9-_.x", NGX_HTTP_PRECANCEL_JSON_PATH_OK, 3),
+           "path: letters, digits, \"_\" and \"-\"");
+    tap_ok(path_is("a.b.c.d.e.f.g.h", NGX_HTTP_PRECANCEL_JSON_PATH_OK, 8),
+           "path: 8 names");
+
+    tap_ok(path_is("a.", NGX_HTTP_PRECANCEL_JSON_PATH_TRAILING_DOT, 0)
+           && path_is("a.b.c.d.e.f.g.h.",
+                      NGX_HTTP_PRECANCEL_JSON_PATH_TRAILING_DOT, 0),
+           "path: a final \".\" after a valid path");
+
+    ok = 1;
+
+    for (i = 0; i < NELTS(bad); i++) {
+        if (!path_is(bad[i], NGX_HTTP_PRECANCEL_JSON_PATH_INVALID, 0)) {
+            printf("# path \"%s\" not refused as invalid\n", bad[i]);
+            ok = 0;
+        }
+    }
+
+    tap_ok(ok, "path: empty names, other bytes, 9 names are invalid");
+
+    /* the text is bytes, not a C string */
+
+    tap_ok(ngx_http_precancel_json_path_parse((const unsigned char *) "a\0b",
+                                              3, &a)
+           == NGX_HTTP_PRECANCEL_JSON_PATH_INVALID,
+           "path: a NUL byte is invalid");
+
+    ok = ngx_http_precancel_json_path_parse((const unsigned char *) "ab.cd",
+                                            5, &a)
+         == NGX_HTTP_PRECANCEL_JSON_PATH_OK
+         && a.nnames == 2
+         && a.names[0].len == 2 && memcmp(a.names[0].data, "ab", 2) == 0
+         && a.names[1].len == 2 && memcmp(a.names[1].data, "cd", 2) == 0;
+
+    tap_ok(ok, "path: the names are the text's");
+
+#define PATH(p, t)                                                           \
+    ngx_http_precancel_json_path_parse((const unsigned char *) (t),          \
+                                       sizeof(t) - 1, (p))
+
+    (void) PATH(&a, "account.email");
+    (void) PATH(&b, "account.email");
+    tap_ok(ngx_http_precancel_json_path_overlap(&a, &b),
+           "overlap: one path twice");
+
+    (void) PATH(&b, "account");
+    tap_ok(ngx_http_precancel_json_path_overlap(&a, &b)
+           && ngx_http_precancel_json_path_overlap(&b, &a),
+           "overlap: an object holding the other, either way");
+
+    (void) PATH(&b, "account.email2");
+    tap_ok(!ngx_http_precancel_json_path_overlap(&a, &b)
+           && !ngx_http_precancel_json_path_overlap(&b, &a),
+           "overlap: not a name that starts the same");
+
+    (void) PATH(&b, "account.id");
+    tap_ok(!ngx_http_precancel_json_path_overlap(&a, &b),
+           "overlap: not siblings");
+
+    (void) PATH(&b, "customer.email");
+    tap_ok(!ngx_http_precancel_json_path_overlap(&a, &b),
+           "overlap: not the same last name under another object");
+
+#undef PATH
+}
+
+
+/*
+ * The body tree as the module lays it out: app_id first, shared prefixes
+ * one object, members in the order of their first path, timestamp last.
+ */
+
+static void
+test_tree(void)
+{
+    static const char  *module[] = {
+        "app_id", "subscription_id", "account.internal_id",
+        "customer.x.y", "account.email", "account.meta.z", "timestamp"
+    };
+    static const char  *module_values[] = {
+        "A", "s1", "42", "c", "e", "m", "T"
+    };
+    static const char  *empty_values[] = {
+        "A", "", "42", "", "", "", "T"
+    };
+    static const char  *one[] = { "a.b.c.d.e.f.g.h" };
+    static const char  *one_values[] = { "v" };
+
+    tap_ok(tree_is(module, module_values, NELTS(module),
+                   "{\"app_id\":\"A\",\"subscription_id\":\"s1\","
+                   "\"account\":{\"internal_id\":\"42\",\"email\":\"e\","
+                   "\"meta\":{\"z\":\"m\"}},\"customer\":{\"x\":{\"y\":"
+                   "\"c\"}},\"timestamp\":\"T\"}", 12),
+           "tree: shared objects, first-path order, 12 nodes of 14");
+
+    tap_ok(tree_is(module, empty_values, NELTS(module),
+                   "{\"app_id\":\"A\",\"account\":{\"internal_id\":\"42\"},"
+                   "\"timestamp\":\"T\"}", 12),
+           "tree: empty fields and the objects holding only them left out");
+
+    tap_ok(tree_is(one, one_values, 1,
+                   "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":"
+                   "{\"h\":\"v\"}}}}}}}}", 9),
+           "tree: one path of 8 names");
+
+    tap_ok(tree_is(NULL, NULL, 0, "{}", 1), "tree: no path is {}");
 }
 
 
@@ -884,6 +1026,102 @@ round_trip(const unsigned char *v, size_t len)
 
     free(scratch);
     free(buf);
+
+    return ok;
+}
+
+
+static int
+path_is(const char *text, ngx_http_precancel_json_path_e expect,
+    size_t nnames)
+{
+    path_t                           path;
+    ngx_http_precancel_json_path_e   rc;
+
+    rc = ngx_http_precancel_json_path_parse((const unsigned char *) text,
+                                            strlen(text), &path);
+
+    return rc == expect
+           && (rc != NGX_HTTP_PRECANCEL_JSON_PATH_OK || path.nnames == nnames);
+}
+
+
+/*
+ * Lays out the tree of n paths with value[i] at the leaf of texts[i], in
+ * arrays of exactly tree_size() entries, and compares what it writes.
+ */
+
+static int
+tree_is(const char **texts, const char **values, size_t n,
+    const char *expect, size_t nnodes)
+{
+    int                              ok;
+    size_t                           i, j, size, used, len, leaf[16];
+    path_t                           paths[16];
+    node_t                          *nodes;
+    unsigned char                   *buf, *end;
+    ngx_http_precancel_json_trie_t  *trie;
+    ngx_http_precancel_json_name_t  *last;
+
+    ok = 1;
+    memset(paths, 0, sizeof(paths));
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_precancel_json_path_parse((const unsigned char *)
+                                               texts[i], strlen(texts[i]),
+                                               &paths[i])
+            != NGX_HTTP_PRECANCEL_JSON_PATH_OK)
+        {
+            return 0;
+        }
+    }
+
+    size = ngx_http_precancel_json_tree_size(paths, n);
+
+    nodes = malloc(size * sizeof(node_t));
+    trie = malloc(size * sizeof(ngx_http_precancel_json_trie_t));
+
+    used = ngx_http_precancel_json_tree_build(paths, n, nodes, trie, leaf);
+
+    if (used != nnodes || used > size) {
+        printf("# %zu nodes used of %zu, expected %zu\n", used, size, nnodes);
+        ok = 0;
+    }
+
+    for (i = 0; ok && i < n; i++) {
+        last = &paths[i].names[paths[i].nnames - 1];
+
+        ok = leaf[i] > 0 && leaf[i] < used
+             && nodes[leaf[i]].children == NULL
+             && nodes[leaf[i]].key_len == last->len
+             && memcmp(nodes[leaf[i]].key, last->data, last->len) == 0;
+
+        for (j = 0; ok && j < i; j++) {
+            ok = leaf[j] != leaf[i];
+        }
+
+        nodes[leaf[i]].value = (const unsigned char *) values[i];
+        nodes[leaf[i]].value_len = strlen(values[i]);
+    }
+
+    if (ok) {
+        len = ngx_http_precancel_json_len(nodes);
+        buf = malloc(len);
+        end = ngx_http_precancel_json_write(buf, nodes);
+
+        ok = (size_t) (end - buf) == len && len == strlen(expect)
+             && memcmp(buf, expect, len) == 0;
+
+        if (!ok) {
+            show("got", buf, (size_t) (end - buf));
+            show("expected", (const unsigned char *) expect, strlen(expect));
+        }
+
+        free(buf);
+    }
+
+    free(trie);
+    free(nodes);
 
     return ok;
 }
