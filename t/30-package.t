@@ -208,6 +208,12 @@ sub system_nginx_runs {
 sub machine_state {
     my %state;
     for my $d ($enabled, $available, $modules) {
+        # absent on a machine with no module package yet (none of
+        # Debian's libnginx-mod-* installed): dpkg makes it and removes it
+        if (!-e $d) {
+            $state{$d} = 'absent';
+            next;
+        }
         opendir my $dh, $d or die "$d: $!";
         $state{$d} = { map { $_ => (readlink("$d/$_") // 'file') }
                        grep { !/^\.\.?$/ } readdir $dh };
