@@ -1,20 +1,25 @@
 
 /*
- * libFuzzer harness of the JSON writer against the reader.  The input
- * describes a small body tree: records separated by 0xff (a byte that no
- * UTF-8 text holds), each a selector byte and a value.  The selector's
- * low two bits give a path depth of 1..3, the next pairs of bits its
- * names, taken from a fixed set with names that need escaping and an
- * empty one.  Values that are not valid UTF-8 are skipped, as the module
- * refuses them; so are records that would make a leaf an object or give
- * a leaf a second value.
+ * libFuzzer harness of the body as the module makes it: field paths, the
+ * tree laid out from them, the writer, and the reader as the judge.  The
+ * input is records separated by 0xff (a byte no UTF-8 text holds), each a
+ * selector byte and the rest.  A selector whose low two bits are 3 takes
+ * the rest as "path text 0xfe value": the text goes through the module's
+ * path parser, whose verdict must be a slow reference's.  Any other
+ * selector gives a path of 1..3 names (the low bits) from a fixed set
+ * (the next pairs of bits) with names that need escaping and an empty
+ * one, which no text parses to, so that the writer's keys are fuzzed too.
+ * Values that are not valid UTF-8 are skipped, as the module refuses
+ * them; so are paths that overlap one taken before, as the module refuses
+ * them (the overlap test is checked against a reference on the way).
  *
- * The tree is written into a buffer of exactly the announced length and
- * read back, and each node must read as it was written: non-empty leaves
- * byte for byte, empty leaves and objects with nothing written absent.
- * The members written twice over, "{X,X}", must be refused as duplicates
- * at the start of the second copy.  The escaper alone is checked on the
- * raw input as well.
+ * The tree is laid out by ngx_http_precancel_json_tree_build() into arrays
+ * of exactly tree_size() entries, walked to see every node used is reached
+ * once, written into a buffer of exactly the announced length and read
+ * back: each leaf byte for byte or, empty, absent; each object holding a
+ * written leaf as an object, else absent.  The members written twice
+ * over, "{X,X}", must be refused as duplicates at the start of the second
+ * copy.  The escaper alone is checked on the raw input as well.
  */
 
 
@@ -25,35 +30,49 @@
 #include "ngx_http_precancel_json.h"
 
 
-#define MAX_NODES     64
-#define MAX_DEPTH     3
-#define MAX_PATH_LEN  64
-#define NONE          ((size_t) -1)
+#define MAX_PATHS     32
+#define MAX_TEXT      160
+#define MAX_DOTTED    256
+/* every path and every object on the way to one */
+#define MAX_WANTS     (MAX_PATHS * NGX_HTTP_PRECANCEL_JSON_PATH_NAMES)
 
 
+typedef ngx_http_precancel_json_path_t  path_t;
+typedef ngx_http_precancel_json_node_t  node_t;
+
+
+/* a path the tree is built from, and its value */
 typedef struct {
-    const char     *name;
+    path_t          path;
     const uint8_t  *value;
     size_t          value_len;
-    size_t          first;          /* first child, or NONE */
-    size_t          last;           /* last child, or NONE */
-    size_t          next;           /* next sibling, or NONE */
-    size_t          out;            /* index in nodes[] */
-    unsigned        has_value:1;
+    char            dotted[MAX_DOTTED];
+} field_t;
+
+
+/* a prefix of a path, as the reader is asked for it */
+typedef struct {
+    char            dotted[MAX_DOTTED];
+    size_t          nnames;
+    size_t          field;          /* whose prefix */
+    unsigned        leaf:1;
     unsigned        written:1;
-    char            path[MAX_PATH_LEN];
-} tree_node_t;
+} prefix_t;
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-static size_t child(tree_node_t *t, size_t *n, size_t parent,
-    const char *name);
-static void layout(tree_node_t *t, size_t i,
-    ngx_http_precancel_json_node_t *nodes, size_t *used);
-static int mark_written(tree_node_t *t, size_t i);
+static int take_text(const uint8_t *rec, const uint8_t *sep, field_t *f);
+static void take_fixed(const uint8_t *rec, const uint8_t *sep, field_t *f);
+static int ref_valid(const uint8_t *t, size_t len);
+static int path_char(uint8_t c);
+static void render(const path_t *path, size_t nnames, char *dst);
+static int ref_overlap(const char *a, const char *b);
+static size_t collect(field_t *fields, size_t n, prefix_t *prefixes);
+static size_t walk(const node_t *node, const node_t *nodes, size_t used,
+    unsigned char *seen);
 static void check_escape(const uint8_t *data, size_t size);
 static void check_duplicate(const unsigned char *json, size_t len,
-    tree_node_t *t, size_t n);
+    prefix_t *prefixes, size_t nprefixes);
 
 
 static const char  *names[] = {
@@ -61,74 +80,121 @@ static const char  *names[] = {
 };
 
 
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t                           i, n, k, depth, cur, len, used, err_off;
-    const char                      *err;
-    unsigned char                   *buf, *end, *scratch;
-    const uint8_t                   *rec, *sep, *last;
-    tree_node_t                      t[MAX_NODES];
-    ngx_http_precancel_json_want_t   wants[MAX_NODES];
-    ngx_http_precancel_json_node_t   nodes[MAX_NODES];
+    int                               written;
+    size_t                            i, j, n, nprefixes, tsize, used, len;
+    size_t                            err_off, leaf[MAX_PATHS];
+    path_t                            paths[MAX_PATHS];
+    field_t                          *f;
+    node_t                           *nodes;
+    prefix_t                         *pf;
+    const char                       *err;
+    unsigned char                    *buf, *end, *scratch, *seen;
+    const uint8_t                    *rec, *sep, *last;
+    ngx_http_precancel_json_trie_t   *trie;
+    ngx_http_precancel_json_want_t    wants[MAX_WANTS];
+
+    static field_t   fields[MAX_PATHS];
+    static prefix_t  prefixes[MAX_WANTS];
 
     check_escape(data, size);
 
-    memset(t, 0, sizeof(t));
-    memset(nodes, 0, sizeof(nodes));
-
-    /* t[0] is the root */
-
-    t[0].first = NONE;
-    t[0].last = NONE;
-    t[0].next = NONE;
-    n = 1;
-
+    n = 0;
     last = data + size;
 
-    for (rec = data; rec < last; rec = sep + 1) {
+    for (rec = data; rec < last && n < MAX_PATHS; rec = sep + 1) {
         sep = memchr(rec, 0xff, (size_t) (last - rec));
         if (sep == NULL) {
             sep = last;
         }
 
-        if (rec == sep
-            || !ngx_http_precancel_utf8_valid(rec + 1,
-                                              (size_t) (sep - rec - 1)))
-        {
+        if (rec == sep) {
             continue;
         }
 
-        depth = 1 + (rec[0] & 3) % MAX_DEPTH;
-        cur = 0;
+        f = &fields[n];
 
-        for (k = 0; k < depth; k++) {
-            if (t[cur].has_value) {
-                /* a leaf cannot become an object */
-                cur = NONE;
-                break;
+        if ((rec[0] & 3) == 3) {
+            if (!take_text(rec, sep, f)) {
+                continue;
             }
 
-            cur = child(t, &n, cur, names[(rec[0] >> (2 + 2 * k)) & 3]);
-            if (cur == NONE) {
-                break;
-            }
+        } else {
+            take_fixed(rec, sep, f);
         }
 
-        if (cur == NONE || t[cur].first != NONE || t[cur].has_value) {
+        if (!ngx_http_precancel_utf8_valid(f->value, f->value_len)) {
             continue;
         }
 
-        t[cur].has_value = 1;
-        t[cur].value = rec + 1;
-        t[cur].value_len = (size_t) (sep - rec - 1);
+        render(&f->path, f->path.nnames, f->dotted);
+
+        for (i = 0; i < n; i++) {
+            if (ngx_http_precancel_json_path_overlap(&fields[i].path,
+                                                     &f->path)
+                != ref_overlap(fields[i].dotted, f->dotted))
+            {
+                abort();
+            }
+
+            if (ref_overlap(fields[i].dotted, f->dotted)) {
+                break;
+            }
+        }
+
+        if (i == n) {
+            n++;
+        }
     }
 
-    used = 1;
-    t[0].out = 0;
-    layout(t, 0, nodes, &used);
+    for (i = 0; i < n; i++) {
+        paths[i] = fields[i].path;
+    }
 
-    (void) mark_written(t, 0);
+    /* arrays of exactly the announced size, for the sanitizers */
+
+    tsize = ngx_http_precancel_json_tree_size(paths, n);
+
+    nodes = malloc(tsize * sizeof(node_t));
+    trie = malloc(tsize * sizeof(ngx_http_precancel_json_trie_t));
+    seen = calloc(tsize, 1);
+
+    if (nodes == NULL || trie == NULL || seen == NULL) {
+        abort();
+    }
+
+    used = ngx_http_precancel_json_tree_build(paths, n, nodes, trie, leaf);
+
+    nprefixes = collect(fields, n, prefixes);
+
+    /* a node for the root and for every distinct prefix, each reached once */
+
+    if (used != 1 + nprefixes || used > tsize
+        || walk(&nodes[0], nodes, used, seen) != used)
+    {
+        abort();
+    }
+
+    for (i = 0; i < n; i++) {
+        f = &fields[i];
+
+        if (leaf[i] == 0 || leaf[i] >= used
+            || nodes[leaf[i]].children != NULL
+            || nodes[leaf[i]].key_len
+               != f->path.names[f->path.nnames - 1].len
+            || memcmp(nodes[leaf[i]].key,
+                      f->path.names[f->path.nnames - 1].data,
+                      nodes[leaf[i]].key_len) != 0)
+        {
+            abort();
+        }
+
+        nodes[leaf[i]].value = f->value;
+        nodes[leaf[i]].value_len = f->value_len;
+    }
 
     len = ngx_http_precancel_json_len(&nodes[0]);
 
@@ -145,163 +211,307 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    if (!t[0].written && (len != 2 || memcmp(buf, "{}", 2) != 0)) {
+    written = 0;
+
+    for (j = 0; j < nprefixes; j++) {
+        written |= prefixes[j].written;
+    }
+
+    if (!written && (len != 2 || memcmp(buf, "{}", 2) != 0)) {
         abort();
     }
 
-    for (i = 1; i < n; i++) {
-        wants[i - 1].path = t[i].path;
+    for (j = 0; j < nprefixes; j++) {
+        wants[j].path = prefixes[j].dotted;
     }
 
-    err = ngx_http_precancel_json_lookup(buf, len, wants, n - 1, scratch,
+    err = ngx_http_precancel_json_lookup(buf, len, wants, nprefixes, scratch,
                                          &err_off);
     if (err != NULL) {
         abort();
     }
 
-    for (i = 1; i < n; i++) {
+    for (j = 0; j < nprefixes; j++) {
+        pf = &prefixes[j];
 
-        if (!t[i].written) {
-            if (wants[i - 1].type != NGX_HTTP_PRECANCEL_JSON_ABSENT) {
+        if (!pf->written) {
+            if (wants[j].type != NGX_HTTP_PRECANCEL_JSON_ABSENT) {
                 abort();
             }
 
             continue;
         }
 
-        if (t[i].first != NONE) {
-            if (wants[i - 1].type != NGX_HTTP_PRECANCEL_JSON_OBJECT) {
+        if (!pf->leaf) {
+            if (wants[j].type != NGX_HTTP_PRECANCEL_JSON_OBJECT) {
                 abort();
             }
 
             continue;
         }
 
-        if (wants[i - 1].type != NGX_HTTP_PRECANCEL_JSON_STRING
-            || wants[i - 1].len != t[i].value_len
-            || memcmp(wants[i - 1].str, t[i].value, t[i].value_len) != 0)
+        f = &fields[pf->field];
+
+        if (wants[j].type != NGX_HTTP_PRECANCEL_JSON_STRING
+            || wants[j].len != f->value_len
+            || memcmp(wants[j].str, f->value, f->value_len) != 0)
         {
             abort();
         }
     }
 
-    check_duplicate(buf, len, t, n);
+    check_duplicate(buf, len, prefixes, nprefixes);
 
     free(buf);
     free(scratch);
+    free(seen);
+    free(trie);
+    free(nodes);
 
     return 0;
 }
 
 
-/* the child of parent named name, made if need be; NONE when out of room */
+/* "text 0xfe value": the module's parser, checked against the reference */
 
-static size_t
-child(tree_node_t *t, size_t *n, size_t parent, const char *name)
+static int
+take_text(const uint8_t *rec, const uint8_t *sep, field_t *f)
 {
-    size_t  i, plen;
+    size_t                           len;
+    const uint8_t                   *mid;
+    ngx_http_precancel_json_path_e   rc, ref;
 
-    for (i = t[parent].first; i != NONE; i = t[i].next) {
-        if (strcmp(t[i].name, name) == 0) {
-            return i;
-        }
+    mid = memchr(rec + 1, 0xfe, (size_t) (sep - rec - 1));
+    if (mid == NULL) {
+        return 0;
     }
 
-    if (*n == MAX_NODES) {
-        return NONE;
+    len = (size_t) (mid - rec - 1);
+
+    if (len > MAX_TEXT) {
+        return 0;
     }
 
-    i = (*n)++;
+    rc = ngx_http_precancel_json_path_parse(rec + 1, len, &f->path);
 
-    t[i].name = name;
-    t[i].first = NONE;
-    t[i].last = NONE;
-    t[i].next = NONE;
+    if (len && rec[len] == '.' && ref_valid(rec + 1, len - 1)) {
+        ref = NGX_HTTP_PRECANCEL_JSON_PATH_TRAILING_DOT;
 
-    if (t[parent].first == NONE) {
-        t[parent].first = i;
+    } else if (ref_valid(rec + 1, len)) {
+        ref = NGX_HTTP_PRECANCEL_JSON_PATH_OK;
 
     } else {
-        t[t[parent].last].next = i;
+        ref = NGX_HTTP_PRECANCEL_JSON_PATH_INVALID;
     }
 
-    t[parent].last = i;
-
-    /* the want's dotted path; names hold no dots */
-
-    if (parent == 0) {
-        strcpy(t[i].path, name);
-
-    } else {
-        plen = strlen(t[parent].path);
-        memcpy(t[i].path, t[parent].path, plen);
-        t[i].path[plen] = '.';
-        strcpy(t[i].path + plen + 1, name);
+    if (rc != ref) {
+        abort();
     }
 
-    return i;
+    if (rc != NGX_HTTP_PRECANCEL_JSON_PATH_OK) {
+        return 0;
+    }
+
+    /* the names, joined again, are the text */
+
+    render(&f->path, f->path.nnames, f->dotted);
+
+    if (strlen(f->dotted) != len || memcmp(f->dotted, rec + 1, len) != 0) {
+        abort();
+    }
+
+    f->value = mid + 1;
+    f->value_len = (size_t) (sep - mid - 1);
+
+    return 1;
 }
 
 
-/* places the children of t[i] side by side in nodes[], as the writer wants */
-
 static void
-layout(tree_node_t *t, size_t i, ngx_http_precancel_json_node_t *nodes,
-    size_t *used)
+take_fixed(const uint8_t *rec, const uint8_t *sep, field_t *f)
 {
-    size_t                           c, start;
-    ngx_http_precancel_json_node_t  *node;
+    size_t       k;
+    const char  *name;
 
-    node = &nodes[t[i].out];
+    f->path.nnames = 1 + (rec[0] & 3);
 
-    if (t[i].first == NONE) {
-        node->children = NULL;
-        node->nchildren = 0;
-        node->value = t[i].has_value ? t[i].value : NULL;
-        node->value_len = t[i].has_value ? t[i].value_len : 0;
+    for (k = 0; k < f->path.nnames; k++) {
+        name = names[(rec[0] >> (2 + 2 * k)) & 3];
+        f->path.names[k].data = (const unsigned char *) name;
+        f->path.names[k].len = strlen(name);
+    }
 
-        if (i == 0) {
-            /* an empty root: an object with no children all the same */
-            node->children = &nodes[1];
+    f->value = rec + 1;
+    f->value_len = (size_t) (sep - rec - 1);
+}
+
+
+/* 1..8 non-empty names of [A-Za-z0-9_-] split by dots, the slow way */
+
+static int
+ref_valid(const uint8_t *t, size_t len)
+{
+    size_t  i, nnames, name_len;
+
+    nnames = 1;
+    name_len = 0;
+
+    for (i = 0; i < len; i++) {
+        if (t[i] == '.') {
+            if (name_len == 0) {
+                return 0;
+            }
+
+            nnames++;
+            name_len = 0;
+
+        } else if (path_char(t[i])) {
+            name_len++;
+
+        } else {
+            return 0;
         }
-
-        return;
     }
 
-    start = *used;
-
-    for (c = t[i].first; c != NONE; c = t[c].next) {
-        t[c].out = (*used)++;
-        nodes[t[c].out].key = (const unsigned char *) t[c].name;
-        nodes[t[c].out].key_len = strlen(t[c].name);
-    }
-
-    node->children = &nodes[start];
-    node->nchildren = *used - start;
-
-    for (c = t[i].first; c != NONE; c = t[c].next) {
-        layout(t, c, nodes, used);
-    }
+    return name_len != 0 && nnames <= NGX_HTTP_PRECANCEL_JSON_PATH_NAMES;
 }
 
 
 static int
-mark_written(tree_node_t *t, size_t i)
+path_char(uint8_t c)
 {
-    size_t  c;
+    return c != '\0'
+           && strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789_-", c) != NULL;
+}
 
-    if (t[i].first == NONE) {
-        t[i].written = t[i].has_value && t[i].value_len != 0;
-        return t[i].written;
+
+/* the first nnames names joined by dots, as the reader's wants name them */
+
+static void
+render(const path_t *path, size_t nnames, char *dst)
+{
+    size_t  k;
+
+    for (k = 0; k < nnames; k++) {
+        if (k) {
+            *dst++ = '.';
+        }
+
+        memcpy(dst, path->names[k].data, path->names[k].len);
+        dst += path->names[k].len;
     }
 
-    for (c = t[i].first; c != NONE; c = t[c].next) {
-        if (mark_written(t, c)) {
-            t[i].written = 1;
+    *dst = '\0';
+}
+
+
+/* names hold no dots: a path holds another its text and a dot start */
+
+static int
+ref_overlap(const char *a, const char *b)
+{
+    size_t  la, lb;
+
+    la = strlen(a);
+    lb = strlen(b);
+
+    if (la > lb) {
+        return ref_overlap(b, a);
+    }
+
+    return memcmp(a, b, la) == 0 && (la == lb || b[la] == '.');
+}
+
+
+/*
+ * Every distinct prefix of the fields' paths, the paths themselves
+ * included, in no particular order: whether it is a leaf, and whether it
+ * is written (a leaf with a value, an object holding one).
+ */
+
+static size_t
+collect(field_t *fields, size_t n, prefix_t *prefixes)
+{
+    size_t     i, k, j, np;
+    prefix_t  *pf;
+
+    np = 0;
+
+    for (i = 0; i < n; i++) {
+        for (k = 1; k <= fields[i].path.nnames; k++) {
+            pf = &prefixes[np];
+
+            render(&fields[i].path, k, pf->dotted);
+
+            for (j = 0; j < np; j++) {
+                if (strcmp(prefixes[j].dotted, pf->dotted) == 0) {
+                    break;
+                }
+            }
+
+            if (j == np) {
+                pf->nnames = k;
+                pf->field = i;
+                pf->leaf = 0;
+                pf->written = 0;
+                np++;
+            }
+
+            pf = &prefixes[j];
+
+            if (k == fields[i].path.nnames) {
+                pf->leaf = 1;
+                pf->field = i;
+            }
+
+            if (fields[i].value_len) {
+                pf->written = 1;
+            }
         }
     }
 
-    return t[i].written;
+    return np;
+}
+
+
+/* the nodes reached from node, each once, all within nodes[0..used) */
+
+static size_t
+walk(const node_t *node, const node_t *nodes, size_t used,
+    unsigned char *seen)
+{
+    size_t  i, k, count;
+
+    k = (size_t) (node - nodes);
+
+    if (k >= used || seen[k]) {
+        abort();
+    }
+
+    seen[k] = 1;
+    count = 1;
+
+    if (node->children == NULL) {
+        if (node->nchildren != 0) {
+            abort();
+        }
+
+        return count;
+    }
+
+    if (node->nchildren == 0
+        || node->children < nodes + 1
+        || node->children + node->nchildren > nodes + used)
+    {
+        abort();
+    }
+
+    for (i = 0; i < node->nchildren; i++) {
+        count += walk(&node->children[i], nodes, used, seen);
+    }
+
+    return count;
 }
 
 
@@ -349,17 +559,18 @@ check_escape(const uint8_t *data, size_t size)
  */
 
 static void
-check_duplicate(const unsigned char *json, size_t len, tree_node_t *t,
-    size_t n)
+check_duplicate(const unsigned char *json, size_t len, prefix_t *prefixes,
+    size_t nprefixes)
 {
     int                              objects;
-    size_t                           i, inner, dlen, nwants, err_off, c;
+    size_t                           i, inner, dlen, nwants, err_off;
     const char                      *err;
     unsigned char                   *dup, *scratch;
-    ngx_http_precancel_json_want_t   wants[MAX_NODES];
-    char                             paths[MAX_NODES][MAX_PATH_LEN + 3];
+    ngx_http_precancel_json_want_t   wants[MAX_WANTS];
 
-    if (!t[0].written) {
+    static char  paths[MAX_WANTS][MAX_DOTTED + 3];
+
+    if (len == 2) {
         return;
     }
 
@@ -381,9 +592,9 @@ check_duplicate(const unsigned char *json, size_t len, tree_node_t *t,
 
     nwants = 0;
 
-    for (i = 1; i < n; i++) {
-        if (t[i].first == NONE) {
-            wants[nwants++].path = t[i].path;
+    for (i = 0; i < nprefixes; i++) {
+        if (prefixes[i].leaf) {
+            wants[nwants++].path = prefixes[i].dotted;
         }
     }
 
@@ -397,20 +608,19 @@ check_duplicate(const unsigned char *json, size_t len, tree_node_t *t,
     }
 
     nwants = 0;
-
-    for (i = 1; i < n; i++) {
-        if (t[i].first != NONE) {
-            strcpy(paths[nwants], t[i].path);
-            strcat(paths[nwants], ".zz");
-            wants[nwants].path = paths[nwants];
-            nwants++;
-        }
-    }
-
     objects = 0;
 
-    for (c = t[0].first; c != NONE; c = t[c].next) {
-        if (t[c].written && t[c].first != NONE) {
+    for (i = 0; i < nprefixes; i++) {
+        if (prefixes[i].leaf) {
+            continue;
+        }
+
+        strcpy(paths[nwants], prefixes[i].dotted);
+        strcat(paths[nwants], ".zz");
+        wants[nwants].path = paths[nwants];
+        nwants++;
+
+        if (prefixes[i].written && prefixes[i].nnames == 1) {
             objects = 1;
         }
     }
