@@ -1,16 +1,18 @@
 
 /*
- * What the pieces of ngx_http_precancel_module share: the status of a
- * precancel, its per-request context, the location configuration and the
- * interface a provider fills in.
+ * What the engine of ngx_http_precancel_module shares with its providers:
+ * the status of a precancel, its per-request context, the engine's
+ * location configuration and the interface a provider fills in.
  *
- * The engine (ngx_http_precancel_request.c) knows no provider: it reads
- * the browser's request, asks the location's provider for the body and
- * the request headers, POSTs them as an in-memory subrequest, checks the
- * transport (status, size, completeness, encoding), asks the provider to
- * judge the reply, checks the redirect target and answers.  A provider
- * (ngx_http_precancel_retention.c) owns its directives, its body, its
- * authentication and its reply rules.
+ * The engine (ngx_http_precancel_module.c, ngx_http_precancel_request.c)
+ * knows no provider: it reads the browser's request, asks the location's
+ * provider for the body and the request headers, POSTs them as an
+ * in-memory subrequest, checks the transport (status, size, completeness,
+ * encoding), asks the provider to judge the reply, checks the redirect
+ * target and answers.  A provider is one file (see docs/providers.md):
+ * an nginx module of its own, in the same .so, that owns its directives,
+ * its configuration, its variables, its body, its authentication and its
+ * reply rules, and registers with ngx_http_precancel_add_provider().
  */
 
 
@@ -49,14 +51,6 @@ typedef enum {
 typedef struct ngx_http_precancel_provider_s  ngx_http_precancel_provider_t;
 
 
-/* the providers that share directives, for the checks across them */
-typedef enum {
-    NGX_HTTP_PRECANCEL_RETENTION = 0,
-    NGX_HTTP_PRECANCEL_BILLING,
-    NGX_HTTP_PRECANCEL_NFAMILIES
-} ngx_http_precancel_family_e;
-
-
 /* a request header the provider subrequest carries; hash made at init */
 typedef struct {
     ngx_str_t                        name;
@@ -65,47 +59,14 @@ typedef struct {
 } ngx_http_precancel_header_t;
 
 
-/* Chargebee Retention: precancel_app_id, ..._public_key, ..._field */
-typedef struct {
-    ngx_str_t                        app_id;
-    ngx_str_t                        public_key;
-    ngx_http_precancel_hmac_t       *key;
-    ngx_array_t                     *key_secrets;    /* forms, to redact */
-    ngx_array_t                     *fields;     /* of the field_t */
-
-    /* the body template, made at merge for locations with precancel_pass */
-    ngx_http_precancel_json_node_t  *nodes;
-    ngx_uint_t                       nnodes;
-    ngx_uint_t                       timestamp_node;
-} ngx_http_precancel_retention_conf_t;
-
-
-/* Chargebee Billing: precancel_api_key_file, precancel_param, ... */
-typedef struct {
-    /* "Basic base64(key:)", made once, cleansed with the configuration */
-    ngx_str_t                       *authorization;
-    ngx_array_t                     *key_secrets;    /* forms, to redact */
-
-    ngx_http_complex_value_t        *subscription_id;
-    ngx_array_t                     *params;     /* of the param_t */
-    ngx_http_complex_value_t        *success;
-
-    ngx_http_complex_value_t        *origin_ip;
-    ngx_http_complex_value_t        *origin_user;
-    ngx_http_complex_value_t        *origin_device;
-    ngx_http_complex_value_t        *business_entity;
-    ngx_http_complex_value_t        *idempotency_key;
-    ngx_uint_t                       events;     /* bits of event_e */
-} ngx_http_precancel_billing_conf_t;
-
-
 typedef struct {
     ngx_str_t                        uri;
     ngx_http_precancel_provider_t   *provider;
 
     /*
      * What provider text is cleared of before it is quoted (of
-     * ngx_http_precancel_secret_t), set by the provider's init_location
+     * ngx_http_precancel_secret_t), set by the provider for the locations
+     * that use it
      */
     ngx_array_t                     *secrets;
     ngx_http_complex_value_t        *fallback;
@@ -121,16 +82,16 @@ typedef struct {
     /* a provider location's https call without verification was logged */
     unsigned                         tls_warned:1;
 
-    ngx_http_precancel_retention_conf_t  retention;
-    ngx_http_precancel_billing_conf_t    billing;
-
-    /* a directive of each family given in this very block, for errors */
-    const char                      *here[NGX_HTTP_PRECANCEL_NFAMILIES];
-
     /* where precancel_pass stands, for errors found at merge */
     ngx_str_t                        pass_file;
     ngx_uint_t                       pass_line;
 } ngx_http_precancel_loc_conf_t;
+
+
+typedef struct {
+    /* every provider, in the order of their modules */
+    ngx_array_t                      providers;
+} ngx_http_precancel_main_conf_t;
 
 
 typedef struct {
@@ -152,8 +113,8 @@ typedef struct {
     /* a secret of this request alone (Retention's Signature), redacted */
     ngx_str_t                        request_secret;
 
-    /* $precancel_subscription_id: checked, for the provider location */
-    ngx_str_t                        subscription_id;
+    /* the provider's own, for its variables (NULL until it sets one) */
+    void                            *data;
 
     /* the connection's log level while debug logging is paused */
     ngx_uint_t                       log_level;
@@ -176,7 +137,12 @@ typedef struct {
  */
 struct ngx_http_precancel_provider_s {
     ngx_str_t                        name;
-    ngx_uint_t                       family;     /* family_e */
+
+    /* the provider's module: its location configuration is the "conf" */
+    ngx_module_t                    *module;
+
+    /* taken where no precancel_provider is given (one provider only) */
+    ngx_uint_t                       is_default;
 
     /*
      * The request headers hold a secret (an API key) or what would let
@@ -200,15 +166,15 @@ struct ngx_http_precancel_provider_s {
     /* the most request headers add_headers() pushes */
     ngx_uint_t                       nheaders;
 
-    /* the body of one precancel */
+    /* the body of one precancel; conf is the module's location conf */
     ngx_int_t                      (*body)(ngx_http_request_t *r,
-                                       ngx_http_precancel_loc_conf_t *plcf,
+                                       void *conf,
                                        ngx_http_precancel_ctx_t *ctx,
                                        ngx_str_t *body);
 
     /* authentication and the provider's own headers, for that body */
     ngx_int_t                      (*add_headers)(ngx_http_request_t *r,
-                                       ngx_http_precancel_loc_conf_t *plcf,
+                                       void *conf,
                                        ngx_http_precancel_ctx_t *ctx,
                                        ngx_str_t *body, ngx_list_t *headers);
 
@@ -219,32 +185,14 @@ struct ngx_http_precancel_provider_s {
      * configuration's own.
      */
     ngx_int_t                      (*reply)(ngx_http_request_t *r,
-                                       ngx_http_precancel_loc_conf_t *plcf,
+                                       void *conf,
                                        ngx_http_precancel_ctx_t *ctx,
                                        ngx_uint_t status, u_char *data,
                                        size_t len, ngx_str_t *url);
-
-    /*
-     * Its part of create_loc_conf and merge_loc_conf (NULL when another
-     * provider of its family does it); merge_conf notes in conf->here a
-     * directive of the family given in this very block.
-     */
-    void                           (*create_conf)(
-                                       ngx_http_precancel_loc_conf_t *conf);
-    char                          *(*merge_conf)(ngx_conf_t *cf,
-                                       ngx_http_precancel_loc_conf_t *prev,
-                                       ngx_http_precancel_loc_conf_t *conf);
-
-    /* at a location whose precancel_pass uses it: checks, templates */
-    char                          *(*init_location)(ngx_conf_t *cf,
-                                       ngx_http_precancel_loc_conf_t *plcf);
 };
 
 
-extern ngx_module_t                   ngx_http_precancel_module;
-extern ngx_http_precancel_provider_t  ngx_http_precancel_retention;
-extern ngx_http_precancel_provider_t  ngx_http_precancel_billing_pre_cancel;
-extern ngx_http_precancel_provider_t  ngx_http_precancel_billing_remove;
+extern ngx_module_t  ngx_http_precancel_module;
 
 
 /* the engine (ngx_http_precancel_request.c) */
@@ -267,25 +215,33 @@ ngx_int_t ngx_http_precancel_push_header(ngx_list_t *headers,
 void ngx_http_precancel_hash_headers(ngx_http_precancel_header_t *hd,
     ngx_uint_t n);
 
-/* configuration helpers (ngx_http_precancel_module.c) */
+/* for the providers' modules (ngx_http_precancel_module.c) */
+
+/* at preconfiguration: the provider becomes a precancel_provider value */
+ngx_int_t ngx_http_precancel_add_provider(ngx_conf_t *cf,
+    ngx_http_precancel_provider_t *provider);
+
+/*
+ * At the provider module's merge: the engine's configuration of the same
+ * location (merged before, the engine's module coming first), and
+ * whether precancel_pass there uses one of module's providers.
+ */
+ngx_http_precancel_loc_conf_t *ngx_http_precancel_conf_location(
+    ngx_conf_t *cf);
+ngx_uint_t ngx_http_precancel_conf_uses(ngx_http_precancel_loc_conf_t *plcf,
+    ngx_module_t *module);
+
+/*
+ * At that merge: the [emerg] for a directive of the module given in a
+ * block whose precancel_pass uses another provider.
+ */
+char *ngx_http_precancel_conf_foreign(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *plcf, const char *directive);
+
 char *ngx_http_precancel_conf_string(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_precancel_conf_complex(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_complex_value_t *cv);
-
-/* Chargebee Billing's directives (ngx_http_precancel_billing.c) */
-char *ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-
-extern ngx_conf_bitmask_t  ngx_http_precancel_billing_event_masks[];
-
-/* Chargebee Retention's directives (ngx_http_precancel_retention.c) */
-char *ngx_http_precancel_retention_key_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 
 #endif /* _NGX_HTTP_PRECANCEL_H_INCLUDED_ */

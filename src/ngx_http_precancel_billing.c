@@ -14,6 +14,13 @@
  *   precancel_success.
  *
  * An error reply is {"message", "type", "api_error_code", "param"}.
+ *
+ * Both are one module (ngx_http_precancel_billing_module, see
+ * docs/providers.md) with the directives precancel_api_key_file,
+ * precancel_subscription_id, precancel_param, precancel_success,
+ * precancel_origin_ip, _user, _device, precancel_business_entity,
+ * precancel_idempotency_key and precancel_events_disabled, and the
+ * variable $precancel_subscription_id.
  */
 
 
@@ -41,6 +48,31 @@ typedef struct {
 } ngx_http_precancel_param_t;
 
 
+typedef struct {
+    /* "Basic base64(key:)", made once, cleansed with the configuration */
+    ngx_str_t                       *authorization;
+    ngx_array_t                     *key_secrets;    /* forms, to redact */
+
+    ngx_http_complex_value_t        *subscription_id;
+    ngx_array_t                     *params;     /* of the param_t */
+    ngx_http_complex_value_t        *success;
+
+    ngx_http_complex_value_t        *origin_ip;
+    ngx_http_complex_value_t        *origin_user;
+    ngx_http_complex_value_t        *origin_device;
+    ngx_http_complex_value_t        *business_entity;
+    ngx_http_complex_value_t        *idempotency_key;
+    ngx_uint_t                       events;     /* NGX_HTTP_PRECANCEL_EVENTS_ */
+} ngx_http_precancel_billing_conf_t;
+
+
+/* a request's own, in the engine's ctx->data */
+typedef struct {
+    /* $precancel_subscription_id: checked, for the provider location */
+    ngx_str_t                        subscription_id;
+} ngx_http_precancel_billing_ctx_t;
+
+
 /* the request headers, in the order of ngx_http_precancel_billing_hd */
 enum {
     NGX_HTTP_PRECANCEL_H_AUTHORIZATION = 0,
@@ -57,12 +89,18 @@ enum {
 };
 
 
-static ngx_int_t ngx_http_precancel_billing_body(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
+static ngx_int_t ngx_http_precancel_billing_pre_cancel_body(
+    ngx_http_request_t *r, void *conf, ngx_http_precancel_ctx_t *ctx,
     ngx_str_t *body);
+static ngx_int_t ngx_http_precancel_billing_remove_body(
+    ngx_http_request_t *r, void *conf, ngx_http_precancel_ctx_t *ctx,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_precancel_billing_body(ngx_http_request_t *r,
+    ngx_http_precancel_billing_conf_t *bcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t id_param, ngx_str_t *body);
 static ngx_int_t ngx_http_precancel_billing_headers(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body, ngx_list_t *headers);
+    void *conf, ngx_http_precancel_ctx_t *ctx, ngx_str_t *body,
+    ngx_list_t *headers);
 static ngx_int_t ngx_http_precancel_billing_header(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_http_complex_value_t *cv,
     ngx_uint_t n, ngx_list_t *headers);
@@ -70,53 +108,150 @@ static ngx_int_t ngx_http_precancel_billing_user(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_http_complex_value_t *cv,
     ngx_list_t *headers);
 static ngx_int_t ngx_http_precancel_billing_pre_cancel_reply(
-    ngx_http_request_t *r, ngx_http_precancel_loc_conf_t *plcf,
-    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
-    size_t len, ngx_str_t *url);
+    ngx_http_request_t *r, void *conf, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url);
 static ngx_int_t ngx_http_precancel_billing_remove_reply(
-    ngx_http_request_t *r, ngx_http_precancel_loc_conf_t *plcf,
-    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
-    size_t len, ngx_str_t *url);
+    ngx_http_request_t *r, void *conf, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url);
 static ngx_int_t ngx_http_precancel_billing_read(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
     size_t len, const char *path, ngx_http_precancel_json_want_t *want);
-static void ngx_http_precancel_billing_create(
-    ngx_http_precancel_loc_conf_t *conf);
-static char *ngx_http_precancel_billing_merge(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *prev, ngx_http_precancel_loc_conf_t *conf);
+static ngx_int_t ngx_http_precancel_billing_preconf(ngx_conf_t *cf);
+static ngx_int_t ngx_http_precancel_billing_id_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static void *ngx_http_precancel_billing_create(ngx_conf_t *cf);
+static char *ngx_http_precancel_billing_merge(ngx_conf_t *cf, void *parent,
+    void *child);
 static char *ngx_http_precancel_billing_init(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *plcf);
+    ngx_http_precancel_loc_conf_t *plcf,
+    ngx_http_precancel_billing_conf_t *bcf);
 static char *ngx_http_precancel_billing_default(ngx_conf_t *cf,
     ngx_http_complex_value_t **cv, ngx_str_t *value);
+static char *ngx_http_precancel_billing_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static void ngx_http_precancel_billing_cleanup(void *data);
+static char *ngx_http_precancel_billing_param(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_precancel_events_disabled(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
-ngx_http_precancel_provider_t  ngx_http_precancel_billing_pre_cancel = {
-    .name = ngx_string("chargebee_pre_cancel"),
-    .family = NGX_HTTP_PRECANCEL_BILLING,
-    .secret_headers = 1,
-    .content_type = ngx_string("application/x-www-form-urlencoded"),
-    .nheaders = NGX_HTTP_PRECANCEL_H_N,
-    .body = ngx_http_precancel_billing_body,
-    .add_headers = ngx_http_precancel_billing_headers,
-    .reply = ngx_http_precancel_billing_pre_cancel_reply,
-    .create_conf = ngx_http_precancel_billing_create,
-    .merge_conf = ngx_http_precancel_billing_merge,
-    .init_location = ngx_http_precancel_billing_init,
+static ngx_conf_bitmask_t  ngx_http_precancel_billing_event_masks[] = {
+    { ngx_string("off"), NGX_HTTP_PRECANCEL_EVENTS_OFF },
+    { ngx_string("actions"), NGX_HTTP_PRECANCEL_EVENTS_ACTIONS },
+    { ngx_string("email"), NGX_HTTP_PRECANCEL_EVENTS_EMAIL },
+    { ngx_string("webhook"), NGX_HTTP_PRECANCEL_EVENTS_WEBHOOK },
+    { ngx_null_string, 0 }
 };
 
 
-ngx_http_precancel_provider_t  ngx_http_precancel_billing_remove = {
-    .name = ngx_string("chargebee_remove_scheduled_cancellation"),
-    .family = NGX_HTTP_PRECANCEL_BILLING,
+#define NGX_HTTP_PRECANCEL_BILLING_CV(name, field)                           \
+    { ngx_string(name),                                                      \
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,  \
+      ngx_http_set_complex_value_slot,                                       \
+      NGX_HTTP_LOC_CONF_OFFSET,                                              \
+      offsetof(ngx_http_precancel_billing_conf_t, field),                    \
+      NULL }
+
+
+static ngx_command_t  ngx_http_precancel_billing_commands[] = {
+
+    { ngx_string("precancel_api_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_billing_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_subscription_id",
+                                  subscription_id),
+
+    { ngx_string("precancel_param"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_precancel_billing_param,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_success", success),
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_origin_ip", origin_ip),
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_origin_user", origin_user),
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_origin_device", origin_device),
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_business_entity",
+                                  business_entity),
+    NGX_HTTP_PRECANCEL_BILLING_CV("precancel_idempotency_key",
+                                  idempotency_key),
+
+    { ngx_string("precancel_events_disabled"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_precancel_events_disabled,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_billing_conf_t, events),
+      &ngx_http_precancel_billing_event_masks },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_precancel_billing_module_ctx = {
+    ngx_http_precancel_billing_preconf,    /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_precancel_billing_create,     /* create location configuration */
+    ngx_http_precancel_billing_merge       /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_precancel_billing_module = {
+    NGX_MODULE_V1,
+    &ngx_http_precancel_billing_module_ctx, /* module context */
+    ngx_http_precancel_billing_commands,   /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_precancel_billing_id_var =
+    { ngx_string("precancel_subscription_id"), NULL,
+      ngx_http_precancel_billing_id_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 };
+
+
+static ngx_http_precancel_provider_t  ngx_http_precancel_billing_pre_cancel = {
+    .name = ngx_string("chargebee_pre_cancel"),
+    .module = &ngx_http_precancel_billing_module,
     .secret_headers = 1,
     .content_type = ngx_string("application/x-www-form-urlencoded"),
     .nheaders = NGX_HTTP_PRECANCEL_H_N,
-    .body = ngx_http_precancel_billing_body,
+    .body = ngx_http_precancel_billing_pre_cancel_body,
+    .add_headers = ngx_http_precancel_billing_headers,
+    .reply = ngx_http_precancel_billing_pre_cancel_reply,
+};
+
+
+static ngx_http_precancel_provider_t  ngx_http_precancel_billing_remove = {
+    .name = ngx_string("chargebee_remove_scheduled_cancellation"),
+    .module = &ngx_http_precancel_billing_module,
+    .secret_headers = 1,
+    .content_type = ngx_string("application/x-www-form-urlencoded"),
+    .nheaders = NGX_HTTP_PRECANCEL_H_N,
+    .body = ngx_http_precancel_billing_remove_body,
     .add_headers = ngx_http_precancel_billing_headers,
     .reply = ngx_http_precancel_billing_remove_reply,
     .changes_subscription = 1,
-    .init_location = ngx_http_precancel_billing_init,
 };
 
 
@@ -144,15 +279,6 @@ static ngx_http_precancel_header_t  ngx_http_precancel_billing_hd[] = {
 };
 
 
-ngx_conf_bitmask_t  ngx_http_precancel_billing_event_masks[] = {
-    { ngx_string("off"), NGX_HTTP_PRECANCEL_EVENTS_OFF },
-    { ngx_string("actions"), NGX_HTTP_PRECANCEL_EVENTS_ACTIONS },
-    { ngx_string("email"), NGX_HTTP_PRECANCEL_EVENTS_EMAIL },
-    { ngx_string("webhook"), NGX_HTTP_PRECANCEL_EVENTS_WEBHOOK },
-    { ngx_null_string, 0 }
-};
-
-
 static ngx_str_t  ngx_http_precancel_billing_subscription_param =
     ngx_string("subscription[id]");
 static ngx_str_t  ngx_http_precancel_billing_all_disabled =
@@ -160,10 +286,30 @@ static ngx_str_t  ngx_http_precancel_billing_all_disabled =
 
 
 static ngx_int_t
-ngx_http_precancel_billing_body(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body)
+ngx_http_precancel_billing_pre_cancel_body(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *body)
 {
+    return ngx_http_precancel_billing_body(r, conf, ctx, 1, body);
+}
+
+
+/* the id goes into the provider location's URI, not into the body */
+
+static ngx_int_t
+ngx_http_precancel_billing_remove_body(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *body)
+{
+    return ngx_http_precancel_billing_body(r, conf, ctx, 0, body);
+}
+
+
+static ngx_int_t
+ngx_http_precancel_billing_body(ngx_http_request_t *r,
+    ngx_http_precancel_billing_conf_t *bcf, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t id_param, ngx_str_t *body)
+{
+    ngx_http_precancel_billing_ctx_t  *bctx;
+
     u_char                          *p;
     size_t                           len;
     ngx_str_t                        id, value;
@@ -171,8 +317,6 @@ ngx_http_precancel_billing_body(ngx_http_request_t *r,
     const char                      *err;
     ngx_http_precancel_param_t      *param;
     ngx_http_precancel_form_pair_t  *pairs;
-
-    ngx_http_precancel_billing_conf_t  *bcf = &plcf->billing;
 
     /* the id goes into a URI path for one action: checked for both */
 
@@ -189,7 +333,14 @@ ngx_http_precancel_billing_body(ngx_http_request_t *r,
                                        "subscription id refused: %s", err);
     }
 
-    ctx->subscription_id = id;
+    bctx = ngx_palloc(r->pool, sizeof(ngx_http_precancel_billing_ctx_t));
+    if (bctx == NULL) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
+                                       "out of memory");
+    }
+
+    bctx->subscription_id = id;
+    ctx->data = bctx;
 
     n = bcf->params ? bcf->params->nelts : 0;
 
@@ -202,7 +353,7 @@ ngx_http_precancel_billing_body(ngx_http_request_t *r,
 
     n = 0;
 
-    if (plcf->provider == &ngx_http_precancel_billing_pre_cancel) {
+    if (id_param) {
         pairs[n].name = ngx_http_precancel_billing_subscription_param.data;
         pairs[n].name_len = ngx_http_precancel_billing_subscription_param.len;
         pairs[n].value = id.data;
@@ -260,13 +411,12 @@ ngx_http_precancel_billing_body(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_precancel_billing_headers(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body, ngx_list_t *headers)
+ngx_http_precancel_billing_headers(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *body, ngx_list_t *headers)
 {
-    ngx_uint_t  i, bit;
+    ngx_http_precancel_billing_conf_t *bcf = conf;
 
-    ngx_http_precancel_billing_conf_t  *bcf = &plcf->billing;
+    ngx_uint_t  i, bit;
 
     if (ngx_http_precancel_push_header(headers,
                             &ngx_http_precancel_billing_hd[
@@ -445,9 +595,9 @@ ngx_http_precancel_billing_user(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_precancel_billing_pre_cancel_reply(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url)
+ngx_http_precancel_billing_pre_cancel_reply(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
+    size_t len, ngx_str_t *url)
 {
     ngx_http_precancel_json_want_t  want;
 
@@ -472,10 +622,12 @@ ngx_http_precancel_billing_pre_cancel_reply(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_precancel_billing_remove_reply(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url)
+ngx_http_precancel_billing_remove_reply(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
+    size_t len, ngx_str_t *url)
 {
+    ngx_http_precancel_billing_conf_t *bcf = conf;
+
     ngx_http_precancel_json_want_t  want;
 
     if (ngx_http_precancel_billing_read(r, ctx, status, data, len,
@@ -491,7 +643,7 @@ ngx_http_precancel_billing_remove_reply(ngx_http_request_t *r,
                                        "\"subscription\" object");
     }
 
-    if (ngx_http_complex_value(r, plcf->billing.success, url) != NGX_OK) {
+    if (ngx_http_complex_value(r, bcf->success, url) != NGX_OK) {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
                                        "precancel_success could not be "
                                        "evaluated");
@@ -579,10 +731,85 @@ ngx_http_precancel_billing_read(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_precancel_billing_create(ngx_http_precancel_loc_conf_t *conf)
+static ngx_int_t
+ngx_http_precancel_billing_preconf(ngx_conf_t *cf)
 {
-    ngx_http_precancel_billing_conf_t  *bcf = &conf->billing;
+    ngx_http_variable_t  *var;
+
+    var = ngx_http_add_variable(cf, &ngx_http_precancel_billing_id_var.name,
+                                ngx_http_precancel_billing_id_var.flags);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_precancel_billing_id_var.get_handler;
+
+    if (ngx_http_precancel_add_provider(cf,
+                                        &ngx_http_precancel_billing_pre_cancel)
+        != NGX_OK
+        || ngx_http_precancel_add_provider(cf,
+                                           &ngx_http_precancel_billing_remove)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * $precancel_subscription_id: the checked id, in the browser's request
+ * and its provider subrequest (they share the engine's ctx).
+ */
+
+static ngx_int_t
+ngx_http_precancel_billing_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_precancel_ctx_t          *ctx;
+    ngx_http_precancel_loc_conf_t     *plcf;
+    ngx_http_precancel_billing_ctx_t  *bctx;
+
+    ctx = ngx_http_precancel_var_ctx(r);
+
+    if (ctx == NULL || ctx->data == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    /* ctx->data is a Billing ctx only where a Billing provider made it */
+
+    plcf = ngx_http_get_module_loc_conf(r->main, ngx_http_precancel_module);
+
+    if (plcf->provider == NULL
+        || plcf->provider->module != &ngx_http_precancel_billing_module)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    bctx = ctx->data;
+
+    v->len = bctx->subscription_id.len;
+    v->data = bctx->subscription_id.data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_precancel_billing_create(ngx_conf_t *cf)
+{
+    ngx_http_precancel_billing_conf_t  *bcf;
+
+    bcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_billing_conf_t));
+    if (bcf == NULL) {
+        return NULL;
+    }
 
     /*
      * set by ngx_pcalloc():
@@ -600,44 +827,50 @@ ngx_http_precancel_billing_create(ngx_http_precancel_loc_conf_t *conf)
     bcf->origin_device = NGX_CONF_UNSET_PTR;
     bcf->business_entity = NGX_CONF_UNSET_PTR;
     bcf->idempotency_key = NGX_CONF_UNSET_PTR;
+
+    return bcf;
 }
 
 
 static char *
-ngx_http_precancel_billing_merge(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *prev, ngx_http_precancel_loc_conf_t *conf)
+ngx_http_precancel_billing_merge(ngx_conf_t *cf, void *parent, void *child)
 {
-    ngx_http_precancel_billing_conf_t  *b = &conf->billing;
-    ngx_http_precancel_billing_conf_t  *p = &prev->billing;
+    ngx_http_precancel_billing_conf_t *p = parent;
+    ngx_http_precancel_billing_conf_t *b = child;
 
-    const char  **here = &conf->here[NGX_HTTP_PRECANCEL_BILLING];
+    const char                     *here;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    /* a directive of this module given in this very block, for errors */
+
+    here = NULL;
 
     if (b->authorization != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_api_key_file";
+        here = "precancel_api_key_file";
 
     } else if (b->subscription_id != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_subscription_id";
+        here = "precancel_subscription_id";
 
     } else if (b->params != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_param";
+        here = "precancel_param";
 
     } else if (b->success != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_success";
+        here = "precancel_success";
 
     } else if (b->origin_ip != NGX_CONF_UNSET_PTR
                || b->origin_user != NGX_CONF_UNSET_PTR
                || b->origin_device != NGX_CONF_UNSET_PTR)
     {
-        *here = "precancel_origin_*";
+        here = "precancel_origin_*";
 
     } else if (b->business_entity != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_business_entity";
+        here = "precancel_business_entity";
 
     } else if (b->idempotency_key != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_idempotency_key";
+        here = "precancel_idempotency_key";
 
     } else if (b->events) {
-        *here = "precancel_events_disabled";
+        here = "precancel_events_disabled";
     }
 
     /* the key's forms go with the key */
@@ -659,16 +892,31 @@ ngx_http_precancel_billing_merge(ngx_conf_t *cf,
                                  (NGX_CONF_BITMASK_SET
                                   |NGX_HTTP_PRECANCEL_EVENTS_OFF));
 
-    return NGX_CONF_OK;
+    plcf = ngx_http_precancel_conf_location(cf);
+
+    if (plcf->uri.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (!ngx_http_precancel_conf_uses(plcf,
+                                      &ngx_http_precancel_billing_module))
+    {
+        /* inherited ones serve the locations of their own provider */
+
+        return here ? ngx_http_precancel_conf_foreign(cf, plcf, here)
+                    : NGX_CONF_OK;
+    }
+
+    return ngx_http_precancel_billing_init(cf, plcf, b);
 }
 
 
 static char *
 ngx_http_precancel_billing_init(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *plcf)
+    ngx_http_precancel_loc_conf_t *plcf,
+    ngx_http_precancel_billing_conf_t *bcf)
 {
-    const char                         *missing;
-    ngx_http_precancel_billing_conf_t  *bcf = &plcf->billing;
+    const char  *missing;
 
     static ngx_str_t  remote_addr = ngx_string("$remote_addr");
     static ngx_str_t  click_id = ngx_string("$precancel_click_id");
@@ -742,11 +990,11 @@ ngx_http_precancel_billing_default(ngx_conf_t *cf,
  * credential are cleansed, the latter when the configuration is freed.
  */
 
-char *
+static char *
 ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_precancel_loc_conf_t *plcf = conf;
+    ngx_http_precancel_billing_conf_t *bcf = conf;
 
     size_t               len;
     ngx_str_t           *value, file, plain, encoded, *auth;
@@ -755,7 +1003,7 @@ ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     static const char    what[] = "precancel API key";
 
-    if (plcf->billing.authorization != NGX_CONF_UNSET_PTR) {
+    if (bcf->authorization != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
@@ -802,13 +1050,13 @@ ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
      * and the whole header value are redacted in every form it may take
      */
 
-    if (ngx_http_precancel_add_secret(cf, &plcf->billing.key_secrets, buf,
+    if (ngx_http_precancel_add_secret(cf, &bcf->key_secrets, buf,
                                       len - 1)
         != NGX_OK
-        || ngx_http_precancel_add_secret(cf, &plcf->billing.key_secrets, buf,
+        || ngx_http_precancel_add_secret(cf, &bcf->key_secrets, buf,
                                          len)
            != NGX_OK
-        || ngx_http_precancel_add_secret(cf, &plcf->billing.key_secrets,
+        || ngx_http_precancel_add_secret(cf, &bcf->key_secrets,
                                          auth->data, auth->len)
            != NGX_OK)
     {
@@ -818,7 +1066,7 @@ ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     OPENSSL_cleanse(buf, sizeof(buf));
 
-    plcf->billing.authorization = auth;
+    bcf->authorization = auth;
 
     return NGX_CONF_OK;
 }
@@ -833,11 +1081,11 @@ ngx_http_precancel_billing_cleanup(void *data)
 }
 
 
-char *
+static char *
 ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_precancel_loc_conf_t *plcf = conf;
+    ngx_http_precancel_billing_conf_t *bcf = conf;
 
     ngx_str_t                   *value;
     ngx_uint_t                   i;
@@ -870,17 +1118,17 @@ ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    if (plcf->billing.params == NGX_CONF_UNSET_PTR) {
-        plcf->billing.params = ngx_array_create(cf->pool, 4,
+    if (bcf->params == NGX_CONF_UNSET_PTR) {
+        bcf->params = ngx_array_create(cf->pool, 4,
                                            sizeof(ngx_http_precancel_param_t));
-        if (plcf->billing.params == NULL) {
+        if (bcf->params == NULL) {
             return NGX_CONF_ERROR;
         }
     }
 
-    other = plcf->billing.params->elts;
+    other = bcf->params->elts;
 
-    for (i = 0; i < plcf->billing.params->nelts; i++) {
+    for (i = 0; i < bcf->params->nelts; i++) {
         if (other[i].name.len == value[1].len
             && ngx_strncmp(other[i].name.data, value[1].data,
                            value[1].len) == 0)
@@ -892,7 +1140,7 @@ ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    param = ngx_array_push(plcf->billing.params);
+    param = ngx_array_push(bcf->params);
     if (param == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -908,4 +1156,53 @@ ngx_http_precancel_billing_param(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * ngx_conf_set_bitmask_slot, after a check of every value: its own
+ * "invalid value" does not name the directive or the values it knows.
+ */
+
+static char *
+ngx_http_precancel_events_disabled(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    u_char              *p, *last;
+    ngx_str_t           *value;
+    ngx_uint_t           i, m;
+    ngx_conf_bitmask_t  *mask;
+    u_char               known[NGX_MAX_CONF_ERRSTR];
+
+    value = cf->args->elts;
+    mask = cmd->post;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (m = 0; mask[m].name.len; m++) {
+            if (mask[m].name.len == value[i].len
+                && ngx_strcasecmp(mask[m].name.data, value[i].data) == 0)
+            {
+                break;
+            }
+        }
+
+        if (mask[m].name.len == 0) {
+            p = known;
+            last = known + sizeof(known);
+
+            for (m = 0; mask[m].name.len; m++) {
+                p = ngx_slprintf(p, last, "%s%V", m ? ", " : "",
+                                 &mask[m].name);
+            }
+
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\" in \"%V\" (known: "
+                               "%*s)", &value[i], &cmd->name,
+                               (size_t) (p - known), known);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return ngx_conf_set_bitmask_slot(cf, cmd, conf);
 }

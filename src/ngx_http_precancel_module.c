@@ -1,18 +1,21 @@
 
 /*
  * ngx_http_precancel_module: nginx makes the billing provider's call for
- * the browser (the signed Chargebee Retention precancel) and answers it
- * with a redirect, so the provider's secret never leaves nginx's
- * configuration.
+ * the browser and answers it with a redirect, so the provider's secret
+ * never leaves nginx's configuration.
  *
- * This file holds the module's definition, the provider-neutral
- * directives, the variables and create/merge.  The flow is in
- * ngx_http_precancel_request.c, the providers in
- * ngx_http_precancel_<provider>.c, and the pieces that know nothing of
- * requests apart: the JSON body writer and reply reader
+ * This file holds the engine's module: its directives (precancel_pass,
+ * precancel_provider and those of every flow), its variables,
+ * create/merge, and what the providers' modules call to register and to
+ * check a location.  The flow is in ngx_http_precancel_request.c; each
+ * provider is a module of its own in ngx_http_precancel_<provider>.c
+ * (docs/providers.md), and the pieces that know nothing of requests are
+ * apart: the JSON body writer and reply reader
  * (ngx_http_precancel_json.c), the signer (ngx_http_precancel_hmac.c),
- * secret files (ngx_http_precancel_key.c) and the redirect URL check
- * (ngx_http_precancel_url.c).
+ * secret files (ngx_http_precancel_key.c), the redirect URL check
+ * (ngx_http_precancel_url.c), the cross-origin policy
+ * (ngx_http_precancel_origin.c) and the redaction of provider text
+ * (ngx_http_precancel_redact.c).
  */
 
 
@@ -37,6 +40,7 @@ static ngx_int_t ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
 
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_precancel_init(ngx_conf_t *cf);
+static void *ngx_http_precancel_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_precancel_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -50,8 +54,6 @@ static char *ngx_http_precancel_timeout_check(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_precancel_methods(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_precancel_events_disabled(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_precancel_trusted_origins(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
@@ -60,48 +62,11 @@ static ngx_conf_post_handler_pt  ngx_http_precancel_timeout_post =
     ngx_http_precancel_timeout_check;
 
 
-/* every provider, for precancel_provider, create and merge */
-static ngx_http_precancel_provider_t  *ngx_http_precancel_providers[] = {
-    &ngx_http_precancel_retention,
-    &ngx_http_precancel_billing_pre_cancel,
-    &ngx_http_precancel_billing_remove,
-    NULL
-};
-
-
 static ngx_command_t  ngx_http_precancel_commands[] = {
 
     { ngx_string("precancel_pass"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_precancel_pass,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("precancel_app_id"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_precancel_conf_string,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, retention.app_id),
-      NULL },
-
-    { ngx_string("precancel_public_key"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_precancel_conf_string,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, retention.public_key),
-      NULL },
-
-    { ngx_string("precancel_private_key_file"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_precancel_retention_key_file,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("precancel_field"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
-      ngx_http_precancel_retention_field,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -126,76 +91,6 @@ static ngx_command_t  ngx_http_precancel_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
-
-    { ngx_string("precancel_api_key_file"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_precancel_billing_key_file,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("precancel_subscription_id"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.subscription_id),
-      NULL },
-
-    { ngx_string("precancel_param"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
-      ngx_http_precancel_billing_param,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("precancel_success"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.success),
-      NULL },
-
-    { ngx_string("precancel_origin_ip"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.origin_ip),
-      NULL },
-
-    { ngx_string("precancel_origin_user"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.origin_user),
-      NULL },
-
-    { ngx_string("precancel_origin_device"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.origin_device),
-      NULL },
-
-    { ngx_string("precancel_business_entity"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.business_entity),
-      NULL },
-
-    { ngx_string("precancel_idempotency_key"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.idempotency_key),
-      NULL },
-
-    { ngx_string("precancel_events_disabled"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_precancel_events_disabled,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_precancel_loc_conf_t, billing.events),
-      &ngx_http_precancel_billing_event_masks },
 
     { ngx_string("precancel_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -226,7 +121,7 @@ static ngx_http_module_t  ngx_http_precancel_module_ctx = {
     ngx_http_precancel_add_variables,      /* preconfiguration */
     ngx_http_precancel_init,               /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_precancel_create_main_conf,   /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -264,11 +159,6 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
       offsetof(ngx_http_precancel_ctx_t, error),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
-    { ngx_string("precancel_subscription_id"), NULL,
-      ngx_http_precancel_str_variable,
-      offsetof(ngx_http_precancel_ctx_t, subscription_id),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
     /* cached: one value a request, its subrequests and their retries */
 
     { ngx_string("precancel_click_id"), NULL,
@@ -278,22 +168,22 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
 };
 
 
-/* one name a status, in the order of ngx_http_precancel_status_e */
+/* one name a status, for $precancel_status */
 static ngx_str_t  ngx_http_precancel_status_names[] = {
-    ngx_null_string,
-    ngx_string("redirected"),
-    ngx_string("bad_field"),
-    ngx_string("upstream_failed"),
-    ngx_string("upstream_timeout"),
-    ngx_string("upstream_status"),
-    ngx_string("rejected"),
-    ngx_string("bad_reply"),
-    ngx_string("bad_url"),
-    ngx_string("internal"),
-    ngx_string("deadline"),
-    ngx_string("subrequest"),
-    ngx_string("cross_origin"),
-    ngx_string("method_not_allowed")
+    [NGX_HTTP_PRECANCEL_PENDING] = ngx_null_string,
+    [NGX_HTTP_PRECANCEL_REDIRECTED] = ngx_string("redirected"),
+    [NGX_HTTP_PRECANCEL_BAD_FIELD] = ngx_string("bad_field"),
+    [NGX_HTTP_PRECANCEL_UPSTREAM_FAILED] = ngx_string("upstream_failed"),
+    [NGX_HTTP_PRECANCEL_UPSTREAM_TIMEOUT] = ngx_string("upstream_timeout"),
+    [NGX_HTTP_PRECANCEL_UPSTREAM_STATUS] = ngx_string("upstream_status"),
+    [NGX_HTTP_PRECANCEL_REJECTED] = ngx_string("rejected"),
+    [NGX_HTTP_PRECANCEL_BAD_REPLY] = ngx_string("bad_reply"),
+    [NGX_HTTP_PRECANCEL_BAD_URL] = ngx_string("bad_url"),
+    [NGX_HTTP_PRECANCEL_INTERNAL] = ngx_string("internal"),
+    [NGX_HTTP_PRECANCEL_DEADLINE] = ngx_string("deadline"),
+    [NGX_HTTP_PRECANCEL_SUBREQUEST] = ngx_string("subrequest"),
+    [NGX_HTTP_PRECANCEL_CROSS_ORIGIN] = ngx_string("cross_origin"),
+    [NGX_HTTP_PRECANCEL_METHOD] = ngx_string("method_not_allowed")
 };
 
 
@@ -321,8 +211,8 @@ ngx_http_precancel_status_variable(ngx_http_request_t *r,
 
 
 /*
- * $precancel_error and $precancel_subscription_id: the ngx_str_t of the
- * ctx at offset data, not found while empty.
+ * $precancel_error: the ngx_str_t of the ctx at offset data, not found
+ * while empty.
  */
 
 static ngx_int_t
@@ -434,10 +324,30 @@ ngx_http_precancel_init(ngx_conf_t *cf)
 
 
 static void *
+ngx_http_precancel_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_precancel_main_conf_t  *pmcf;
+
+    pmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_main_conf_t));
+    if (pmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&pmcf->providers, cf->pool, 4,
+                       sizeof(ngx_http_precancel_provider_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return pmcf;
+}
+
+
+static void *
 ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
 {
-    ngx_http_precancel_loc_conf_t   *conf;
-    ngx_http_precancel_provider_t  **p;
+    ngx_http_precancel_loc_conf_t  *conf;
 
     conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_loc_conf_t));
     if (conf == NULL) {
@@ -448,9 +358,11 @@ ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->uri = { 0, NULL };
+     *     conf->secrets = NULL;
      *     conf->pass_file = { 0, NULL };
      *     conf->pass_line = 0;
      *     conf->methods = 0;
+     *     conf->tls_warned = 0;
      */
 
     conf->provider = NGX_CONF_UNSET_PTR;
@@ -458,12 +370,6 @@ ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
     conf->redirect_allow = NGX_CONF_UNSET_PTR;
     conf->timeout = NGX_CONF_UNSET_MSEC;
     conf->trusted_origins = NGX_CONF_UNSET_PTR;
-
-    for (p = ngx_http_precancel_providers; *p; p++) {
-        if ((*p)->create_conf) {
-            (*p)->create_conf(conf);
-        }
-    }
 
     return conf;
 }
@@ -475,12 +381,23 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_precancel_loc_conf_t *prev = parent;
     ngx_http_precancel_loc_conf_t *conf = child;
 
-    char                            *rv;
-    ngx_uint_t                       f;
-    ngx_http_precancel_provider_t  **p;
+    ngx_uint_t                       i;
+    ngx_http_precancel_provider_t  **p, *dflt;
+    ngx_http_precancel_main_conf_t  *pmcf;
 
-    ngx_conf_merge_ptr_value(conf->provider, prev->provider,
-                             &ngx_http_precancel_retention);
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_precancel_module);
+
+    dflt = NULL;
+    p = pmcf->providers.elts;
+
+    for (i = 0; i < pmcf->providers.nelts; i++) {
+        if (p[i]->is_default) {
+            dflt = p[i];
+            break;
+        }
+    }
+
+    ngx_conf_merge_ptr_value(conf->provider, prev->provider, dflt);
     ngx_conf_merge_ptr_value(conf->fallback, prev->fallback, NULL);
     ngx_conf_merge_ptr_value(conf->redirect_allow, prev->redirect_allow,
                              NULL);
@@ -492,19 +409,16 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->methods = prev->methods;
     }
 
-    for (p = ngx_http_precancel_providers; *p; p++) {
-        if ((*p)->merge_conf == NULL) {
-            continue;
-        }
-
-        rv = (*p)->merge_conf(cf, prev, conf);
-        if (rv != NGX_CONF_OK) {
-            return rv;
-        }
-    }
-
     if (conf->uri.len == 0) {
         return NGX_CONF_OK;
+    }
+
+    if (conf->provider == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"precancel_pass\" requires \"precancel_provider\" "
+                      "(no provider module is the default) in %V:%ui",
+                      &conf->pass_file, conf->pass_line);
+        return NGX_CONF_ERROR;
     }
 
     /* a call that changes the subscription is never a link's to make */
@@ -514,20 +428,61 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                         ? NGX_HTTP_POST : NGX_HTTP_GET|NGX_HTTP_POST;
     }
 
-    /* another provider's directive beside precancel_pass is a mistake */
+    /*
+     * The provider's own checks and templates for this location are made
+     * at its module's merge, which comes after this one.
+     */
 
-    for (f = 0; f < NGX_HTTP_PRECANCEL_NFAMILIES; f++) {
-        if (f != conf->provider->family && conf->here[f]) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"%s\" cannot be used with "
-                          "\"precancel_provider %V\" in %V:%ui",
-                          conf->here[f], &conf->provider->name,
-                          &conf->pass_file, conf->pass_line);
-            return NGX_CONF_ERROR;
-        }
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_precancel_add_provider(ngx_conf_t *cf,
+    ngx_http_precancel_provider_t *provider)
+{
+    ngx_http_precancel_provider_t   **p;
+    ngx_http_precancel_main_conf_t   *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_precancel_module);
+
+    p = ngx_array_push(&pmcf->providers);
+    if (p == NULL) {
+        return NGX_ERROR;
     }
 
-    return conf->provider->init_location(cf, conf);
+    *p = provider;
+
+    return NGX_OK;
+}
+
+
+ngx_http_precancel_loc_conf_t *
+ngx_http_precancel_conf_location(ngx_conf_t *cf)
+{
+    return ngx_http_conf_get_module_loc_conf(cf, ngx_http_precancel_module);
+}
+
+
+ngx_uint_t
+ngx_http_precancel_conf_uses(ngx_http_precancel_loc_conf_t *plcf,
+    ngx_module_t *module)
+{
+    return plcf->uri.len && plcf->provider
+           && plcf->provider->module == module;
+}
+
+
+char *
+ngx_http_precancel_conf_foreign(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *plcf, const char *directive)
+{
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"%s\" cannot be used with \"precancel_provider %V\" "
+                  "in %V:%ui", directive, &plcf->provider->name,
+                  &plcf->pass_file, plcf->pass_line);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -679,8 +634,12 @@ ngx_http_precancel_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_precancel_loc_conf_t *plcf = conf;
 
+    u_char                          *p, *last;
     ngx_str_t                       *value;
-    ngx_http_precancel_provider_t  **p;
+    ngx_uint_t                       i, n;
+    ngx_http_precancel_provider_t  **pv;
+    ngx_http_precancel_main_conf_t  *pmcf;
+    u_char                           names[NGX_MAX_CONF_ERRSTR];
 
     if (plcf->provider != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -688,19 +647,34 @@ ngx_http_precancel_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    for (p = ngx_http_precancel_providers; *p; p++) {
-        if ((*p)->name.len == value[1].len
-            && ngx_strncmp((*p)->name.data, value[1].data, value[1].len) == 0)
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_precancel_module);
+    pv = pmcf->providers.elts;
+    n = pmcf->providers.nelts;
+
+    for (i = 0; i < n; i++) {
+        if (pv[i]->name.len == value[1].len
+            && ngx_strncmp(pv[i]->name.data, value[1].data, value[1].len)
+               == 0)
         {
-            plcf->provider = *p;
+            plcf->provider = pv[i];
             return NGX_CONF_OK;
         }
     }
 
+    /* "expected a, b or c", from the providers the modules registered */
+
+    p = names;
+    last = names + sizeof(names);
+
+    for (i = 0; i < n; i++) {
+        p = ngx_slprintf(p, last, "%s%V",
+                         i == 0 ? "" : (i + 1 == n ? " or " : ", "),
+                         &pv[i]->name);
+    }
+
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "unknown precancel_provider \"%V\": expected "
-                       "retention, chargebee_pre_cancel or "
-                       "chargebee_remove_scheduled_cancellation", &value[1]);
+                       "unknown precancel_provider \"%V\": expected %*s",
+                       &value[1], (size_t) (p - names), names);
 
     return NGX_CONF_ERROR;
 }
@@ -749,45 +723,6 @@ ngx_http_precancel_methods(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/*
- * ngx_conf_set_bitmask_slot, after a check of every value: its own
- * "invalid value" does not name the directive or the values it knows.
- */
-
-static char *
-ngx_http_precancel_events_disabled(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_str_t           *value;
-    ngx_uint_t           i, m;
-    ngx_conf_bitmask_t  *mask;
-
-    value = cf->args->elts;
-    mask = cmd->post;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        for (m = 0; mask[m].name.len; m++) {
-            if (mask[m].name.len == value[i].len
-                && ngx_strcasecmp(mask[m].name.data, value[i].data) == 0)
-            {
-                break;
-            }
-        }
-
-        if (mask[m].name.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid value \"%V\" in \"%V\" (known: "
-                               "off, actions, email, webhook)", &value[i],
-                               &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    return ngx_conf_set_bitmask_slot(cf, cmd, conf);
 }
 
 

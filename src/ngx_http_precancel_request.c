@@ -25,6 +25,11 @@
 #define NGX_HTTP_PRECANCEL_MESSAGE_MAX  256
 
 
+/* the location configuration of the provider's own module */
+#define ngx_http_precancel_provider_conf(r, plcf)                            \
+    ((r)->loc_conf[(plcf)->provider->module->ctx_index])
+
+
 static ngx_int_t ngx_http_precancel_allowed(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
 static ngx_int_t ngx_http_precancel_cross_origin(ngx_http_request_t *r,
@@ -336,7 +341,10 @@ ngx_http_precancel_start(ngx_http_request_t *r,
 
     ngx_str_null(&body);
 
-    if (plcf->provider->body(r, plcf, ctx, &body) != NGX_OK) {
+    if (plcf->provider->body(r, ngx_http_precancel_provider_conf(r, plcf),
+                             ctx, &body)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -477,7 +485,9 @@ ngx_http_precancel_headers_in(ngx_http_request_t *r,
 
     headers->content_type = headers->headers.part.elts;
 
-    if (plcf->provider->add_headers(r, plcf, ctx, body, &headers->headers)
+    if (plcf->provider->add_headers(r,
+                                    ngx_http_precancel_provider_conf(r, plcf),
+                                    ctx, body, &headers->headers)
         != NGX_OK)
     {
         return NULL;
@@ -801,7 +811,8 @@ ngx_http_precancel_read_reply(ngx_http_request_t *r,
 
     ngx_str_null(&url);
 
-    rc = plcf->provider->reply(r, plcf, ctx, ctx->sub_status,
+    rc = plcf->provider->reply(r, ngx_http_precancel_provider_conf(r, plcf),
+                               ctx, ctx->sub_status,
                                len ? ctx->reply->pos : NULL, len, &url);
 
     /* NGX_DONE: a URL of the configuration's own, not the provider's */

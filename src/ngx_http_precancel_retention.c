@@ -1,9 +1,11 @@
-
 /*
- * The Chargebee Retention provider: the precancel body is JSON with the
- * application id, the configured fields and an ISO8601 timestamp, signed
- * with HMAC-SHA512 (the Signature and Signature-Public-Key headers); the
- * reply is {"valid": true, "message": URL} (or "url").
+ * The Chargebee Retention provider, a module of its own
+ * (ngx_http_precancel_retention_module, see docs/providers.md): the
+ * precancel body is JSON with the application id, the configured fields
+ * and an ISO8601 timestamp, signed with HMAC-SHA512 (the Signature and
+ * Signature-Public-Key headers); the reply is {"valid": true, "message":
+ * URL} (or "url").  Its directives: precancel_app_id,
+ * precancel_public_key, precancel_private_key_file, precancel_field.
  */
 
 
@@ -28,38 +30,106 @@ typedef struct {
 } ngx_http_precancel_field_t;
 
 
+typedef struct {
+    ngx_str_t                        app_id;
+    ngx_str_t                        public_key;
+    ngx_http_precancel_hmac_t       *key;
+    ngx_array_t                     *key_secrets;    /* forms, to redact */
+    ngx_array_t                     *fields;     /* of the field_t */
+
+    /* the body template, made at merge for locations with precancel_pass */
+    ngx_http_precancel_json_node_t  *nodes;
+    ngx_uint_t                       nnodes;
+    ngx_uint_t                       timestamp_node;
+} ngx_http_precancel_retention_conf_t;
+
+
 static ngx_int_t ngx_http_precancel_retention_body(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body);
+    void *conf, ngx_http_precancel_ctx_t *ctx, ngx_str_t *body);
 static u_char *ngx_http_precancel_timestamp(void);
 static ngx_int_t ngx_http_precancel_retention_headers(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body, ngx_list_t *headers);
+    void *conf, ngx_http_precancel_ctx_t *ctx, ngx_str_t *body,
+    ngx_list_t *headers);
 static ngx_int_t ngx_http_precancel_retention_reply(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url);
-static void ngx_http_precancel_retention_create(
-    ngx_http_precancel_loc_conf_t *conf);
+    void *conf, ngx_http_precancel_ctx_t *ctx, ngx_uint_t status,
+    u_char *data, size_t len, ngx_str_t *url);
+static ngx_int_t ngx_http_precancel_retention_preconf(ngx_conf_t *cf);
+static void *ngx_http_precancel_retention_create(ngx_conf_t *cf);
 static char *ngx_http_precancel_retention_merge(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *prev, ngx_http_precancel_loc_conf_t *conf);
+    void *parent, void *child);
 static char *ngx_http_precancel_retention_init(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *plcf);
+    ngx_http_precancel_loc_conf_t *plcf,
+    ngx_http_precancel_retention_conf_t *rcf);
 static char *ngx_http_precancel_build_tree(ngx_conf_t *cf,
-    ngx_http_precancel_retention_conf_t *plcf);
+    ngx_http_precancel_retention_conf_t *rcf);
+static char *ngx_http_precancel_retention_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_precancel_retention_field(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
-ngx_http_precancel_provider_t  ngx_http_precancel_retention = {
-    .name = ngx_string("retention"),
-    .family = NGX_HTTP_PRECANCEL_RETENTION,
-    .secret_headers = 1,
-    .content_type = ngx_string("application/json"),
-    .nheaders = 2,
-    .body = ngx_http_precancel_retention_body,
-    .add_headers = ngx_http_precancel_retention_headers,
-    .reply = ngx_http_precancel_retention_reply,
-    .create_conf = ngx_http_precancel_retention_create,
-    .merge_conf = ngx_http_precancel_retention_merge,
-    .init_location = ngx_http_precancel_retention_init,
+static ngx_command_t  ngx_http_precancel_retention_commands[] = {
+
+    { ngx_string("precancel_app_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_conf_string,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_retention_conf_t, app_id),
+      NULL },
+
+    { ngx_string("precancel_public_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_conf_string,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_precancel_retention_conf_t, public_key),
+      NULL },
+
+    { ngx_string("precancel_private_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_precancel_retention_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("precancel_field"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_precancel_retention_field,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_precancel_retention_module_ctx = {
+    ngx_http_precancel_retention_preconf,  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_precancel_retention_create,   /* create location configuration */
+    ngx_http_precancel_retention_merge     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_precancel_retention_module = {
+    NGX_MODULE_V1,
+    &ngx_http_precancel_retention_module_ctx, /* module context */
+    ngx_http_precancel_retention_commands, /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
 };
 
 
@@ -70,20 +140,36 @@ static ngx_http_precancel_header_t  ngx_http_precancel_retention_hd[] = {
       0 }
 };
 
+#define NGX_HTTP_PRECANCEL_RETENTION_NHD                                    \
+    (sizeof(ngx_http_precancel_retention_hd)                                 \
+     / sizeof(ngx_http_precancel_header_t))
+
+
+static ngx_http_precancel_provider_t  ngx_http_precancel_retention = {
+    .name = ngx_string("retention"),
+    .module = &ngx_http_precancel_retention_module,
+    .is_default = 1,
+    .secret_headers = 1,
+    .content_type = ngx_string("application/json"),
+    .nheaders = NGX_HTTP_PRECANCEL_RETENTION_NHD,
+    .body = ngx_http_precancel_retention_body,
+    .add_headers = ngx_http_precancel_retention_headers,
+    .reply = ngx_http_precancel_retention_reply,
+};
+
 
 static ngx_int_t
-ngx_http_precancel_retention_body(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body)
+ngx_http_precancel_retention_body(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *body)
 {
+    ngx_http_precancel_retention_conf_t *rcf = conf;
+
     u_char                          *p, *timestamp;
     size_t                           len;
     ngx_str_t                        value;
     ngx_uint_t                       i;
     ngx_http_precancel_field_t      *field;
     ngx_http_precancel_json_node_t  *nodes, *node;
-
-    ngx_http_precancel_retention_conf_t  *rcf = &plcf->retention;
 
     nodes = ngx_palloc(r->pool,
                        rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
@@ -185,21 +271,22 @@ ngx_http_precancel_timestamp(void)
 /* the signature of exactly the body's bytes, and the key's public half */
 
 static ngx_int_t
-ngx_http_precancel_retention_headers(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_str_t *body, ngx_list_t *headers)
+ngx_http_precancel_retention_headers(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_str_t *body, ngx_list_t *headers)
 {
+    ngx_http_precancel_retention_conf_t *rcf = conf;
+
     ngx_str_t    signature;
     const char  *failed;
 
-    signature.len = ngx_http_precancel_hmac_hex_len(plcf->retention.key);
+    signature.len = ngx_http_precancel_hmac_hex_len(rcf->key);
     signature.data = ngx_pnalloc(r->pool, signature.len);
     if (signature.data == NULL) {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
                                        "out of memory");
     }
 
-    if (ngx_http_precancel_hmac_hex(plcf->retention.key, body->data,
+    if (ngx_http_precancel_hmac_hex(rcf->key, body->data,
                                     body->len, signature.data, &failed)
         != 0)
     {
@@ -213,7 +300,7 @@ ngx_http_precancel_retention_headers(ngx_http_request_t *r,
         != NGX_OK
         || ngx_http_precancel_push_header(headers,
                                           &ngx_http_precancel_retention_hd[1],
-                                          &plcf->retention.public_key)
+                                          &rcf->public_key)
            != NGX_OK)
     {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
@@ -229,9 +316,9 @@ ngx_http_precancel_retention_headers(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_precancel_retention_reply(ngx_http_request_t *r,
-    ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx,
-    ngx_uint_t status, u_char *data, size_t len, ngx_str_t *url)
+ngx_http_precancel_retention_reply(ngx_http_request_t *r, void *conf,
+    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, u_char *data,
+    size_t len, ngx_str_t *url)
 {
     size_t                           err_off;
     ngx_str_t                        message;
@@ -334,85 +421,123 @@ ngx_http_precancel_retention_reply(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_precancel_retention_create(ngx_http_precancel_loc_conf_t *conf)
+static ngx_int_t
+ngx_http_precancel_retention_preconf(ngx_conf_t *cf)
 {
+    return ngx_http_precancel_add_provider(cf, &ngx_http_precancel_retention);
+}
+
+
+static void *
+ngx_http_precancel_retention_create(ngx_conf_t *cf)
+{
+    ngx_http_precancel_retention_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_retention_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
     /*
      * set by ngx_pcalloc():
      *
-     *     conf->retention.app_id = { 0, NULL };
-     *     conf->retention.public_key = { 0, NULL };
-     *     conf->retention.nodes = NULL;
-     *     conf->retention.nnodes = 0;
-     *     conf->retention.timestamp_node = 0;
-     *     conf->retention.key_secrets = NULL;
+     *     conf->app_id = { 0, NULL };
+     *     conf->public_key = { 0, NULL };
+     *     conf->key_secrets = NULL;
+     *     conf->nodes = NULL;
+     *     conf->nnodes = 0;
+     *     conf->timestamp_node = 0;
      */
 
-    conf->retention.key = NGX_CONF_UNSET_PTR;
-    conf->retention.fields = NGX_CONF_UNSET_PTR;
+    conf->key = NGX_CONF_UNSET_PTR;
+    conf->fields = NGX_CONF_UNSET_PTR;
+
+    return conf;
 }
 
 
 static char *
-ngx_http_precancel_retention_merge(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *prev, ngx_http_precancel_loc_conf_t *conf)
+ngx_http_precancel_retention_merge(ngx_conf_t *cf, void *parent, void *child)
 {
-    const char  **here = &conf->here[NGX_HTTP_PRECANCEL_RETENTION];
+    ngx_http_precancel_retention_conf_t *prev = parent;
+    ngx_http_precancel_retention_conf_t *conf = child;
 
-    if (conf->retention.app_id.data) {
-        *here = "precancel_app_id";
+    const char                     *here;
+    ngx_http_precancel_loc_conf_t  *plcf;
 
-    } else if (conf->retention.public_key.data) {
-        *here = "precancel_public_key";
+    /* a directive of this provider given in this very block, for errors */
 
-    } else if (conf->retention.key != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_private_key_file";
+    here = NULL;
 
-    } else if (conf->retention.fields != NGX_CONF_UNSET_PTR) {
-        *here = "precancel_field";
+    if (conf->app_id.data) {
+        here = "precancel_app_id";
+
+    } else if (conf->public_key.data) {
+        here = "precancel_public_key";
+
+    } else if (conf->key != NGX_CONF_UNSET_PTR) {
+        here = "precancel_private_key_file";
+
+    } else if (conf->fields != NGX_CONF_UNSET_PTR) {
+        here = "precancel_field";
     }
 
-    ngx_conf_merge_str_value(conf->retention.app_id, prev->retention.app_id,
-                             "");
-    ngx_conf_merge_str_value(conf->retention.public_key,
-                             prev->retention.public_key, "");
+    ngx_conf_merge_str_value(conf->app_id, prev->app_id, "");
+    ngx_conf_merge_str_value(conf->public_key, prev->public_key, "");
+
     /* the key's forms go with the key */
 
-    if (conf->retention.key == NGX_CONF_UNSET_PTR) {
-        conf->retention.key_secrets = prev->retention.key_secrets;
+    if (conf->key == NGX_CONF_UNSET_PTR) {
+        conf->key_secrets = prev->key_secrets;
     }
 
-    ngx_conf_merge_ptr_value(conf->retention.key, prev->retention.key, NULL);
-    ngx_conf_merge_ptr_value(conf->retention.fields, prev->retention.fields,
-                             NULL);
+    ngx_conf_merge_ptr_value(conf->key, prev->key, NULL);
+    ngx_conf_merge_ptr_value(conf->fields, prev->fields, NULL);
 
-    return NGX_CONF_OK;
+    plcf = ngx_http_precancel_conf_location(cf);
+
+    if (plcf->uri.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (!ngx_http_precancel_conf_uses(plcf,
+                                      &ngx_http_precancel_retention_module))
+    {
+        /* inherited ones serve the locations of their own provider */
+
+        return here ? ngx_http_precancel_conf_foreign(cf, plcf, here)
+                    : NGX_CONF_OK;
+    }
+
+    return ngx_http_precancel_retention_init(cf, plcf, conf);
 }
 
 
 static char *
 ngx_http_precancel_retention_init(ngx_conf_t *cf,
-    ngx_http_precancel_loc_conf_t *plcf)
+    ngx_http_precancel_loc_conf_t *plcf,
+    ngx_http_precancel_retention_conf_t *rcf)
 {
     const char  *missing;
 
-    ngx_http_precancel_hash_headers(ngx_http_precancel_retention_hd, 2);
+    ngx_http_precancel_hash_headers(ngx_http_precancel_retention_hd,
+                                    NGX_HTTP_PRECANCEL_RETENTION_NHD);
 
-    if (plcf->retention.app_id.len == 0) {
+    if (rcf->app_id.len == 0) {
         missing = "precancel_app_id";
 
-    } else if (plcf->retention.public_key.len == 0) {
+    } else if (rcf->public_key.len == 0) {
         missing = "precancel_public_key";
 
-    } else if (plcf->retention.key == NULL) {
+    } else if (rcf->key == NULL) {
         missing = "precancel_private_key_file";
 
     } else {
         /* what a reply that echoes the key must not show */
 
-        plcf->secrets = plcf->retention.key_secrets;
+        plcf->secrets = rcf->key_secrets;
 
-        return ngx_http_precancel_build_tree(cf, &plcf->retention);
+        return ngx_http_precancel_build_tree(cf, rcf);
     }
 
     ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -431,7 +556,7 @@ ngx_http_precancel_retention_init(ngx_conf_t *cf,
 
 static char *
 ngx_http_precancel_build_tree(ngx_conf_t *cf,
-    ngx_http_precancel_retention_conf_t *plcf)
+    ngx_http_precancel_retention_conf_t *rcf)
 {
     size_t                          *leaf, n;
     ngx_uint_t                       i, nfields;
@@ -447,8 +572,8 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
         { { (const u_char *) "timestamp", sizeof("timestamp") - 1 } }, 1
     };
 
-    nfields = plcf->fields ? plcf->fields->nelts : 0;
-    field = nfields ? plcf->fields->elts : NULL;
+    nfields = rcf->fields ? rcf->fields->nelts : 0;
+    field = nfields ? rcf->fields->elts : NULL;
 
     paths = ngx_palloc(cf->pool,
                        (nfields + 2) * sizeof(ngx_http_precancel_json_path_t));
@@ -478,26 +603,26 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
     n = ngx_http_precancel_json_tree_build(paths, nfields + 2, nodes, trie,
                                            leaf);
 
-    nodes[leaf[0]].value = plcf->app_id.data;
-    nodes[leaf[0]].value_len = plcf->app_id.len;
+    nodes[leaf[0]].value = rcf->app_id.data;
+    nodes[leaf[0]].value_len = rcf->app_id.len;
 
     for (i = 0; i < nfields; i++) {
         field[i].node = leaf[i + 1];
     }
 
-    plcf->timestamp_node = leaf[nfields + 1];
-    plcf->nodes = nodes;
-    plcf->nnodes = n;
+    rcf->timestamp_node = leaf[nfields + 1];
+    rcf->nodes = nodes;
+    rcf->nnodes = n;
 
     return NGX_CONF_OK;
 }
 
 
-char *
+static char *
 ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_precancel_loc_conf_t *plcf = conf;
+    ngx_http_precancel_retention_conf_t *rcf = conf;
 
     size_t      len;
     ngx_str_t  *value, file;
@@ -505,7 +630,7 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     static const char  what[] = "precancel private key";
 
-    if (plcf->retention.key != NGX_CONF_UNSET_PTR) {
+    if (rcf->key != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
@@ -523,7 +648,7 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
      * configuration)
      */
 
-    if (ngx_http_precancel_add_secret(cf, &plcf->retention.key_secrets, buf,
+    if (ngx_http_precancel_add_secret(cf, &rcf->key_secrets, buf,
                                       len)
         != NGX_OK)
     {
@@ -531,9 +656,9 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    plcf->retention.key = ngx_http_precancel_key_hmac(cf, "SHA512", buf, len,
+    rcf->key = ngx_http_precancel_key_hmac(cf, "SHA512", buf, len,
                                                       what, &file);
-    if (plcf->retention.key == NULL) {
+    if (rcf->key == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -541,11 +666,11 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-char *
+static char *
 ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_precancel_loc_conf_t *plcf = conf;
+    ngx_http_precancel_retention_conf_t *rcf = conf;
 
     ngx_str_t                       *value;
     ngx_uint_t                       i;
@@ -555,15 +680,15 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (plcf->retention.fields == NGX_CONF_UNSET_PTR) {
-        plcf->retention.fields = ngx_array_create(cf->pool, 4,
+    if (rcf->fields == NGX_CONF_UNSET_PTR) {
+        rcf->fields = ngx_array_create(cf->pool, 4,
                                         sizeof(ngx_http_precancel_field_t));
-        if (plcf->retention.fields == NULL) {
+        if (rcf->fields == NULL) {
             return NGX_CONF_ERROR;
         }
     }
 
-    field = ngx_array_push(plcf->retention.fields);
+    field = ngx_array_push(rcf->fields);
     if (field == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -610,9 +735,9 @@ ngx_http_precancel_retention_field(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /* one path may be neither another nor an object holding another */
 
-    other = plcf->retention.fields->elts;
+    other = rcf->fields->elts;
 
-    for (i = 0; i < plcf->retention.fields->nelts - 1; i++) {
+    for (i = 0; i < rcf->fields->nelts - 1; i++) {
 
         if (ngx_http_precancel_json_path_overlap(&other[i].names,
                                                  &field->names))
