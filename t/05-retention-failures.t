@@ -1,7 +1,7 @@
 # Every way the precancel can fail has a defined answer: a 302 to
 # precancel_fallback (or 502 without one), an error-log line with the
 # reason, and $precancel_status / $precancel_error (behaviour 5).  The
-# fault matrix in t/08-faults.t holds one row per failure; this file holds
+# fault matrix in t/08-transport-failures.t holds one row per failure; this file holds
 # what the matrix does not: no fallback, fallbacks with variables, the
 # provider's own messages, a missing provider location.
 

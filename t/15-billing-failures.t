@@ -1,4 +1,4 @@
-# The fault matrix of t/08-faults.t, run against the Chargebee Billing
+# The fault matrix of t/08-transport-failures.t, run against the Chargebee Billing
 # flows: a provider that is down, slow, resets, answers 4xx/5xx with and
 # without the API's error body, garbage, a huge or deeply nested reply, a
 # hosted_page.url that is javascript: or not https, compressed, dripping,
