@@ -71,7 +71,11 @@ deps-browser:
 	sh $(CURDIR)/.ci/deps browser
 
 # Debian's recipe: a build tree that links to the source, its conf_flags,
-# --with-compat, and "make modules" only
+# --with-compat, and "make modules" only.  A source tree without
+# conf_flags (nginx.org's release tarball, or a git checkout, which has
+# auto/configure only): --with-compat, plus --with-http_ssl_module (the
+# TLS checks) and --with-debug (the module's own debug lines) when
+# $(NGINX_BIN), the nginx that will load the module, was built with them.
 $(BUILD)/nginx/objs/Makefile: config
 	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
 	for f in auto src configure conf docs man html; do \
@@ -79,9 +83,14 @@ $(BUILD)/nginx/objs/Makefile: config
 	        ln -s $(NGINX_SRC)/$$f $(BUILD)/nginx/$$f; fi; done
 	flags=""; if [ -f $(NGINX_SRC)/conf_flags ]; then \
 	    flags=$$(bash -c '. $(NGINX_SRC)/conf_flags; \
-	                      printf "%s\n" "$${NGX_CONF_FLAGS[@]}"'); fi; \
+	                      printf "%s\n" "$${NGX_CONF_FLAGS[@]}"'); \
+	else \
+	    flags=$$($(NGINX_BIN) -V 2>&1 | tr ' ' '\n' | sort -u \
+	             | grep -x -e --with-debug -e --with-http_ssl_module); \
+	fi; \
+	conf=./configure; [ -e $(NGINX_SRC)/configure ] || conf=auto/configure; \
 	cd $(BUILD)/nginx && IFS=' \
-' && ./configure $$flags --with-compat --with-cc-opt='$(CC_OPT)' \
+' && $$conf $$flags --with-compat --with-cc-opt='$(CC_OPT)' \
 	    --with-ld-opt='$(LD_OPT)' \
 	    --add-dynamic-module=$(CURDIR) > configure.log \
 	    || { cat configure.log; exit 1; }
