@@ -85,8 +85,16 @@ sub sweep {
 
         close $fh;
 
-        # the sweep means something only if the debug lines were there
-        if ($log eq "error.log") {
+        # the sweep means something only if the debug lines were there;
+        # an nginx built without --with-debug writes none at any level
+        if ($log eq "error.log" && !nginx_has_debug()) {
+            SKIP: {
+                Test::More::skip("sweep: error.log cannot be a debug log: "
+                                 . "this nginx was built without "
+                                 . "--with-debug", 1);
+            }
+
+        } elsif ($log eq "error.log") {
             Test::More::cmp_ok($debug, '>', 0,
                                "sweep: error.log is a debug log ($debug "
                                . "of $lines lines)");
@@ -116,6 +124,7 @@ sub setup {
     Test::Nginx::Socket::no_shuffle();
 
     # preprocessors run last-added first: this one sees finished blocks
+    Test::Nginx::Socket::add_block_preprocessor(\&needs);
     Test::Nginx::Socket::add_block_preprocessor(\&secret_checks);
     Test::Nginx::Socket::add_block_preprocessor(\&cancel_block);
 
@@ -235,6 +244,70 @@ sub cancel_block {
         proxy_pass $provider;
     }
 _EOC_
+}
+
+# What the nginx under test was built with ($TEST_NGINX_BINARY -V, as
+# Test::Nginx runs it): nginx.org's packages have no debug log, and an
+# nginx built by hand may lack a module a block uses.
+my $nginx_V;
+
+sub nginx_V {
+    return $nginx_V if defined $nginx_V;
+
+    my $bin = $ENV{TEST_NGINX_BINARY} || 'nginx';
+    $nginx_V = `$bin -V 2>&1` // '';
+    return $nginx_V;
+}
+
+# 1022001 for nginx 1.22.1, as Test::Nginx's skip_nginx compares them
+sub nginx_version {
+    return nginx_V() =~ m{nginx/(\d+)\.(\d+)\.(\d+)}
+           ? $1 * 1000000 + $2 * 1000 + $3 : 0;
+}
+
+sub nginx_has_debug {
+    return nginx_V() =~ /\s--with-debug\b/ ? 1 : 0;
+}
+
+# nginx_has_module("stub_status"): --with-http_stub_status_module for
+# the modules nginx builds only on request, no --without-http_..._module
+# for those it builds by default
+my %default_module = map { $_ => 1 }
+    qw(ssi mirror proxy rewrite map gzip access auth_basic limit_req
+       upstream_keepalive);
+
+sub nginx_has_module {
+    my ($name) = @_;
+    my $v = nginx_V();
+
+    return 1 if $v =~ /\s--with-http_${name}_module\b/;
+    return 0 if $v =~ /\s--without-http_${name}_module\b/;
+    return $default_module{$name} ? 1 : 0;
+}
+
+# "--- needs: debug stub_status auth_request": a block whose only witness
+# is a debug-log line, or that uses a module nginx may be built without,
+# is skipped, saying why, when the nginx under test lacks it
+sub needs {
+    my $block = shift;
+    my $needs = $block->needs;
+
+    return unless defined $needs;
+
+    my @missing = grep { $_ eq 'debug' ? !nginx_has_debug()
+                                       : !nginx_has_module($_) }
+                  split ' ', $needs;
+
+    return unless @missing;
+
+    my $why = join ', ', map { $_ eq 'debug' ? '--with-debug (a debug log)'
+                                             : "the http_${_} module" }
+              @missing;
+
+    # skip_nginx's "N: > 0.0.0: reason" skips with this reason, in the
+    # project's runner and in Test::Nginx alike
+    $block->set_value("skip_nginx", "1: > 0.0.0: this nginx is built "
+                      . "without $why");
 }
 
 # a port on 127.0.0.1 that nothing listens on now
