@@ -1,16 +1,54 @@
 # The request body: app_id, every configured field at its dotted path,
 # an ISO8601 UTC timestamp, RFC 8259 escaping, empty fields left out, and
 # a signature the stand-in verifies over exactly those bytes (behaviours
-# 2 and 3).  The module logs the body it sends at debug level, which lets
-# these tests see the exact bytes.
+# 2 and 3).  The stand-in logs the exact bytes it received: a block's
+# "--- sent_body" pattern must match one of them (checked after the
+# blocks ran).  The module also logs the body at debug level (last block).
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::Socket 'no_plan';
+use File::Temp ();
+use JSON::PP ();
 use PrecancelTest;
+use PrecancelStandin ();
 
-PrecancelTest::setup();
+PrecancelTest::setup(no_standin => 1);
+
+my $dir = File::Temp::tempdir("precancel-body-XXXXXX", TMPDIR => 1,
+                              CLEANUP => 1);
+
+PrecancelStandin::start(port => $ENV{TEST_NGINX_STANDIN_PORT}, workers => 4,
+                        log => "$dir/standin.log");
+
+my @sent;
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    push @sent, [$block->name, $block->sent_body]
+        if defined $block->sent_body;
+});
+
 run_tests();
+
+# the bodies as the stand-in read them off the wire, as bytes
+my @bodies;
+open my $sl, '<', "$dir/standin.log" or die "standin.log: $!";
+while (my $line = <$sl>) {
+    my $e = JSON::PP->new->utf8->decode($line);
+    next unless defined $e->{body};
+    my $b = $e->{body};
+    utf8::encode($b);
+    push @bodies, $b;
+}
+close $sl;
+
+for my $s (@sent) {
+    my ($name, $re) = @$s;
+    ok((grep { /$re/ } @bodies),
+       "$name - the stand-in received the body matching $re");
+}
 
 __DATA__
 
@@ -32,8 +70,8 @@ GET /account/cancel?s=sub_1&a=42&e=a@example.com
 --- error_code: 302
 --- response_headers
 Location: https://cancel.example.com/inspect?account.email=a%40example.com&account.internal_id=42&app_id=APP_TEST&custom.plan=gold&subscription_id=sub_1&x-headers=none&x-query=none
---- error_log eval
-qr/precancel body: \{"app_id":"APP_TEST","subscription_id":"sub_1","account":\{"internal_id":"42","email":"a\@example\.com"\},"custom":\{"plan":"gold"\},"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\}/
+--- sent_body eval
+qr/^\{"app_id":"APP_TEST","subscription_id":"sub_1","account":\{"internal_id":"42","email":"a\@example\.com"\},"custom":\{"plan":"gold"\},"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\}\z/
 --- no_error_log
 [error]
 
@@ -51,10 +89,10 @@ qr/precancel body: \{"app_id":"APP_TEST","subscription_id":"sub_1","account":\{"
 --- request
 GET /account/cancel
 --- error_code: 302
---- error_log eval
+--- sent_body eval
 my @t = gmtime(time);
 my $day = sprintf("%04d-%02d-%02dT", $t[5] + 1900, $t[4] + 1, $t[3]);
-qr/precancel body: \{"app_id":"APP_TEST","timestamp":"\Q$day\E\d\d:\d\d:\d\dZ"\}/
+qr/^\{"app_id":"APP_TEST","timestamp":"\Q$day\E\d\d:\d\d:\d\dZ"\}\z/
 
 
 
@@ -74,8 +112,8 @@ GET /account/cancel?s=sub_9
 --- error_code: 302
 --- response_headers
 Location: https://cancel.example.com/inspect?app_id=APP_TEST&subscription_id=sub_9&x-headers=none&x-query=none
---- error_log eval
-qr/precancel body: \{"app_id":"APP_TEST","subscription_id":"sub_9","timestamp":"[^"]+"\}/
+--- sent_body eval
+qr/^\{"app_id":"APP_TEST","subscription_id":"sub_9","timestamp":"[^"]+"\}\z/
 
 
 
@@ -96,8 +134,8 @@ GET /account/cancel
 --- error_code: 302
 --- response_headers
 Location: https://cancel.example.com/inspect?app_id=APP_TEST&subscription_id=x%22%2C%20%22app_id%22%3A%20%22evil%5C%09z&x-headers=none&x-query=none
---- error_log eval
-qr/precancel body: \{"app_id":"APP_TEST","subscription_id":"x\\", \\"app_id\\": \\"evil\\\\\\tz","timestamp"/
+--- sent_body eval
+qr/^\{"app_id":"APP_TEST","subscription_id":"x\\", \\"app_id\\": \\"evil\\\\\\tz","timestamp"/
 --- no_error_log
 [error]
 
@@ -120,8 +158,8 @@ GET /account/cancel
 --- error_code: 302
 --- response_headers
 Location: https://cancel.example.com/inspect?app_id=APP_TEST&subscription_id=%01%1F%7F%C3%A9%E2%82%AC%2F&x-headers=none&x-query=none
---- error_log eval
-qr/precancel body: \{"app_id":"APP_TEST","subscription_id":"\\u0001\\u001f\\u007f\xc3\xa9\xe2\x82\xac\/","timestamp"/
+--- sent_body eval
+qr/^\{"app_id":"APP_TEST","subscription_id":"\\u0001\\u001f\\u007f\xc3\xa9\xe2\x82\xac\/","timestamp"/
 
 
 
@@ -173,3 +211,22 @@ X-Status: rejected
 X-Error: provider answered 400: "Invalid Signature"
 --- error_log
 precancel failed: provider answered 400: "Invalid Signature", answering 502 (no precancel_fallback)
+
+
+
+=== TEST 8: at debug level the module logs the body it sends
+--- needs: debug
+--- config
+    location = /account/cancel {
+        precancel_pass   /_precancel;
+        precancel_field  subscription_id  $arg_s;
+    }
+    location = /_precancel {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel;
+    }
+--- request
+GET /account/cancel?s=sub_8
+--- error_code: 302
+--- error_log eval
+qr/precancel body: \{"app_id":"APP_TEST","subscription_id":"sub_8","timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\}/
