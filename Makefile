@@ -25,9 +25,9 @@ UNIT_TESTS   = $(BUILD)/unit/test_codec $(BUILD)/unit/test_form \
                $(BUILD)/unit/test_redact
 
 # the pure sources each unit test is linked with
-UNIT_SRCS_codec   = src/ngx_http_precancel_codec.c
+UNIT_SRCS_codec   = src/ngx_edge_codec.c
 UNIT_SRCS_form    = src/ngx_http_precancel_form.c
-UNIT_SRCS_hmac    = src/ngx_http_precancel_hmac.c $(UNIT_SRCS_codec)
+UNIT_SRCS_hmac    = src/ngx_edge_hmac.c $(UNIT_SRCS_codec)
 UNIT_SRCS_json    = src/ngx_http_precancel_json.c
 UNIT_SRCS_url     = src/ngx_http_precancel_url.c
 UNIT_SRCS_origin  = src/ngx_http_precancel_origin.c
@@ -202,9 +202,23 @@ deb: deps-deb
 	lintian --fail-on error,warning $(DEB_DIR)/$(DEB_NAME)_*.deb
 	@ls $(DEB_DIR)/$(DEB_NAME)_*.deb
 
-# installs the package on this machine, uses it, purges it (needs root;
-# leaves the machine as it found it): not part of make test
+# installs the previous release's package on this machine (built from
+# the commit before the changelog's last version), upgrades it to this
+# one, uses it, purges it (needs root; leaves the machine as it found
+# it): not part of make test
+OLD_DIR = $(BUILD)/old-release
+
 package-test: deb
+	rm -rf $(OLD_DIR) && mkdir -p $(OLD_DIR)/src
+	v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version); \
+	rev=; for c in $$(git log --format=%H -- packaging/debian/changelog); do \
+	    git show $$c:packaging/debian/changelog | head -n 1 \
+	        | grep -qF "($$v)" || { rev=$$c; break; }; done; \
+	[ -n "$$rev" ] || { echo "no earlier release in git"; exit 1; }; \
+	git archive "$$rev" | tar x -C $(OLD_DIR)/src && \
+	$(MAKE) -C $(OLD_DIR)/src deb BUILD=$(OLD_DIR)/build > $(OLD_DIR)/log \
+	    2>&1 || { tail -n 20 $(OLD_DIR)/log; exit 1; }
+	PRECANCEL_OLD_DEB=$$(ls $(OLD_DIR)/build/deb/$(DEB_NAME)_*.deb) \
 	PRECANCEL_DEB=$$(ls $(DEB_DIR)/$(DEB_NAME)_*.deb) \
 	    $(REAP) $(PROVE) $(TEST_NGINX_INC) t/30-package.t
 

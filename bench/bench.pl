@@ -1074,7 +1074,7 @@ sub callgrind {
     # plain proxying is split with inclusive costs (a call's cost with all
     # it calls in turn, the "inclusive" column of callgrind_annotate),
     # taken at the first call into each group so nothing counts twice:
-    #   HMAC        calls into libcrypto or ngx_http_precancel_hmac_*
+    #   HMAC        calls into libcrypto or ngx_edge_hmac_*
     #               (OpenSSL's own malloc/free included)
     #   JSON        calls into ngx_http_precancel_json_* and the static
     #               helpers of ngx_http_precancel_json.c (body writing and
@@ -1091,7 +1091,7 @@ sub callgrind {
     # Per-function differences of exclusive cost are listed too, since
     # static functions of Debian's stripped nginx show as addresses.
     my $per = sub { $_[0] / $n };
-    my $in_crypto = sub { my $o = fn_obj($_[0]); $o =~ /^libcrypto/ || fn_name($_[0]) =~ /^ngx_http_precancel_hmac/ };
+    my $in_crypto = sub { my $o = fn_obj($_[0]); $o =~ /^libcrypto/ || fn_name($_[0]) =~ /^ngx_edge_(hmac|digest)_/ };
     my $in_json = sub { fn_name($_[0]) =~ /^ngx_http_precancel_(json|utf8)/ || (split /\t/, $_[0])[1] =~ /ngx_http_precancel_json\.c$/ };
     my $in_url = sub { fn_name($_[0]) =~ /^(ngx_http_precancel_url_check|ngx_regex_exec_array|ngx_regex_exec|pcre2_match(_8)?)$/ || (split /\t/, $_[0])[1] =~ /ngx_http_precancel_url\.c$/ };
     my $sub_re = qr/^(ngx_http_subrequest|ngx_http_post_request|ngx_http_run_posted_requests|ngx_http_core_run_phases|ngx_http_core_\w+_phase|ngx_http_\w+_handler|ngx_http_update_location_config|ngx_http_core_find_location|ngx_http_core_find_static_location|ngx_http_finalize_request|ngx_http_terminate_request|ngx_http_postpone_filter\w*|ngx_http_set_exten|ngx_http_map_uri_to_path|ngx_http_handler|ngx_http_precancel_done|ngx_http_precancel_wake)$/;
@@ -1155,7 +1155,7 @@ sub callgrind {
     $o .= sprintf("  %+9.0f  %s\n", $_->[1], $_->[0]) for grep { defined } @db[0 .. 24];
 
     $o .= "\ninclusive Ir/request of the module's entry points:\n";
-    for my $f (qw(ngx_http_precancel_handler ngx_http_precancel_build_body ngx_http_precancel_hmac_hex
+    for my $f (qw(ngx_http_precancel_handler ngx_http_precancel_build_body ngx_edge_hmac_hex
                   ngx_http_subrequest ngx_http_precancel_wake ngx_http_precancel_read_reply
                   ngx_http_precancel_json_lookup ngx_http_precancel_answer)) {
         my $c = inclusive_of($cg{module}, sub { fn_name($_[0]) eq $f });

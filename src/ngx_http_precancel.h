@@ -24,7 +24,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_precancel_hmac.h"
+#include "ngx_edge_hmac.h"
 #include "ngx_http_precancel_json.h"
 #include "ngx_http_precancel_redact.h"
 

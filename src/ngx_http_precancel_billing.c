@@ -32,7 +32,7 @@
 
 #include "ngx_http_precancel.h"
 #include "ngx_http_precancel_form.h"
-#include "ngx_http_precancel_key.h"
+#include "ngx_edge_secret.h"
 
 
 /* precancel_events_disabled */
@@ -62,7 +62,7 @@ typedef struct {
     ngx_http_complex_value_t        *origin_device;
     ngx_http_complex_value_t        *business_entity;
     ngx_http_complex_value_t        *idempotency_key;
-    ngx_uint_t                       events;     /* NGX_HTTP_PRECANCEL_EVENTS_ */
+    ngx_uint_t                       events;     /* bits of EVENTS_ */
 } ngx_http_precancel_billing_conf_t;
 
 
@@ -999,7 +999,7 @@ ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     size_t               len;
     ngx_str_t           *value, file, plain, encoded, *auth;
     ngx_pool_cleanup_t  *cln;
-    u_char               buf[NGX_HTTP_PRECANCEL_KEY_MAX + 2];
+    u_char               buf[NGX_EDGE_SECRET_MAX + 2];
 
     static const char    what[] = "precancel API key";
 
@@ -1017,7 +1017,7 @@ ngx_http_precancel_billing_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_precancel_key_read(cf, &file, what, buf, &len) != NGX_OK) {
+    if (ngx_edge_secret_read(cf, &file, what, buf, &len) != NGX_OK) {
         OPENSSL_cleanse(buf, sizeof(buf));
         return NGX_CONF_ERROR;
     }

@@ -283,7 +283,7 @@ ngx_http_precancel_json_escape(unsigned char *dst, const unsigned char *s,
 int
 ngx_http_precancel_utf8_valid(const unsigned char *s, size_t len)
 {
-    size_t               n;
+    size_t                n;
     const unsigned char  *end;
 
     end = s + len;

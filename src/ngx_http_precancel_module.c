@@ -11,8 +11,8 @@
  * provider is a module of its own in ngx_http_precancel_<provider>.c
  * (docs/providers.md), and the pieces that know nothing of requests are
  * apart: the JSON body writer and reply reader
- * (ngx_http_precancel_json.c), the signer (ngx_http_precancel_hmac.c),
- * secret files (ngx_http_precancel_key.c), the redirect URL check
+ * (ngx_http_precancel_json.c), the signer (ngx_edge_hmac.c),
+ * secret files (ngx_edge_secret.c), the redirect URL check
  * (ngx_http_precancel_url.c), the cross-origin policy
  * (ngx_http_precancel_origin.c) and the redaction of provider text
  * (ngx_http_precancel_redact.c).
@@ -26,7 +26,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_precancel.h"
-#include "ngx_http_precancel_codec.h"
+#include "ngx_edge_codec.h"
 #include "ngx_http_precancel_tls.h"
 #include "ngx_http_precancel_origin.h"
 
@@ -283,7 +283,7 @@ ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_precancel_next_id(counter, id);
+    ngx_edge_next_id(counter, id);
 
     v->len = 2 * sizeof(counter);
     v->data = id;

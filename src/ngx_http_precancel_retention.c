@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_http_precancel.h"
-#include "ngx_http_precancel_key.h"
+#include "ngx_edge_secret.h"
 
 
 #define NGX_HTTP_PRECANCEL_TIMESTAMP_LEN   (sizeof("1970-01-01T00:00:00Z") - 1)
@@ -33,7 +33,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                        app_id;
     ngx_str_t                        public_key;
-    ngx_http_precancel_hmac_t       *key;
+    ngx_edge_hmac_t                 *key;
     ngx_array_t                     *key_secrets;    /* forms, to redact */
     ngx_array_t                     *fields;     /* of the field_t */
 
@@ -279,14 +279,14 @@ ngx_http_precancel_retention_headers(ngx_http_request_t *r, void *conf,
     ngx_str_t    signature;
     const char  *failed;
 
-    signature.len = ngx_http_precancel_hmac_hex_len(rcf->key);
+    signature.len = ngx_edge_hmac_hex_len(rcf->key);
     signature.data = ngx_pnalloc(r->pool, signature.len);
     if (signature.data == NULL) {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
                                        "out of memory");
     }
 
-    if (ngx_http_precancel_hmac_hex(rcf->key, body->data,
+    if (ngx_edge_hmac_hex(rcf->key, body->data,
                                     body->len, signature.data, &failed)
         != 0)
     {
@@ -626,7 +626,7 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     size_t      len;
     ngx_str_t  *value, file;
-    u_char      buf[NGX_HTTP_PRECANCEL_KEY_MAX + 1];
+    u_char      buf[NGX_EDGE_SECRET_MAX + 1];
 
     static const char  what[] = "precancel private key";
 
@@ -637,7 +637,7 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
     file = value[1];
 
-    if (ngx_http_precancel_key_read(cf, &file, what, buf, &len) != NGX_OK) {
+    if (ngx_edge_secret_read(cf, &file, what, buf, &len) != NGX_OK) {
         OPENSSL_cleanse(buf, sizeof(buf));
         return NGX_CONF_ERROR;
     }
@@ -656,7 +656,7 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    rcf->key = ngx_http_precancel_key_hmac(cf, "SHA512", buf, len,
+    rcf->key = ngx_edge_secret_hmac(cf, "SHA512", buf, len,
                                                       what, &file);
     if (rcf->key == NULL) {
         return NGX_CONF_ERROR;

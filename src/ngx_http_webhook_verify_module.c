@@ -15,7 +15,7 @@
  *
  * What each provider signs and how its headers are written lives in
  * ngx_http_webhook_verify_scheme.c; secret files are read by
- * ngx_http_precancel_key.c, shared with the precancel module.
+ * ngx_edge_secret.c, shared with the precancel module.
  */
 
 
@@ -25,9 +25,9 @@
 
 #include <openssl/crypto.h>
 
-#include "ngx_http_precancel_codec.h"
-#include "ngx_http_precancel_hmac.h"
-#include "ngx_http_precancel_key.h"
+#include "ngx_edge_codec.h"
+#include "ngx_edge_hmac.h"
+#include "ngx_edge_secret.h"
 #include "ngx_http_webhook_verify_scheme.h"
 
 
@@ -64,7 +64,7 @@ typedef struct {
     ngx_str_t                   label;
     u_char                     *raw;
     size_t                      len;
-    ngx_http_precancel_hmac_t  *hmac[NGX_HTTP_WEBHOOK_VERIFY_KEYINGS];
+    ngx_edge_hmac_t            *hmac[NGX_HTTP_WEBHOOK_VERIFY_KEYINGS];
 } ngx_http_webhook_verify_secret_t;
 
 
@@ -72,8 +72,8 @@ typedef struct {
     ngx_array_t                              secrets;   /* secret_t * */
 
     /* prepared digests of the body, shared by the locations */
-    ngx_http_precancel_digest_t             *md5;
-    ngx_http_precancel_digest_t             *sha256;
+    ngx_edge_digest_t             *md5;
+    ngx_edge_digest_t             *sha256;
 } ngx_http_webhook_verify_main_conf_t;
 
 
@@ -97,8 +97,8 @@ typedef struct {
 
     /* made at merge for a location that verifies */
     const ngx_http_webhook_verify_scheme_t  *use;
-    ngx_http_precancel_hmac_t              **hmacs;     /* one a secret */
-    ngx_http_precancel_digest_t             *digest;
+    ngx_edge_hmac_t              **hmacs;     /* one a secret */
+    ngx_edge_digest_t             *digest;
     ngx_http_webhook_verify_header_t         header;
     ngx_http_webhook_verify_header_t         id_header;
     ngx_http_webhook_verify_header_t         time_header;
@@ -113,8 +113,8 @@ typedef struct {
     ngx_str_t                                prefix;
 
     /* the body's MAC for each secret, or the digest the MAC is made of */
-    ngx_http_precancel_hmac_t              **macs;
-    ngx_http_precancel_digest_t             *digest;
+    ngx_edge_hmac_t              **macs;
+    ngx_edge_digest_t             *digest;
     ngx_uint_t                               nmacs;
 
     ngx_str_t                                secret;    /* its label */
@@ -622,7 +622,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
 
     n = wlcf->secrets->nelts;
 
-    ctx->macs = ngx_pcalloc(r->pool, n * sizeof(ngx_http_precancel_hmac_t *));
+    ctx->macs = ngx_pcalloc(r->pool, n * sizeof(ngx_edge_hmac_t *));
     if (ctx->macs == NULL) {
         return ngx_http_webhook_verify_fail(r, ctx,
                                             NGX_HTTP_WEBHOOK_VERIFY_ERROR,
@@ -632,7 +632,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
     if (wlcf->digest) {
         /* one digest of the body; the MACs of it are made at the end */
 
-        ctx->digest = ngx_http_precancel_digest_dup(wlcf->digest,
+        ctx->digest = ngx_edge_digest_dup(wlcf->digest,
                                                     &ctx->failed);
         if (ctx->digest == NULL) {
             goto failed;
@@ -642,7 +642,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
     }
 
     for (i = 0; i < n; i++) {
-        ctx->macs[i] = ngx_http_precancel_hmac_dup(wlcf->hmacs[i],
+        ctx->macs[i] = ngx_edge_hmac_dup(wlcf->hmacs[i],
                                                    &ctx->failed);
         if (ctx->macs[i] == NULL) {
             goto failed;
@@ -650,7 +650,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
 
         ctx->nmacs++;
 
-        if (ngx_http_precancel_hmac_update(ctx->macs[i], ctx->prefix.data,
+        if (ngx_edge_hmac_update(ctx->macs[i], ctx->prefix.data,
                                            ctx->prefix.len, &ctx->failed)
             != 0)
         {
@@ -825,13 +825,13 @@ ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
     }
 
     if (ctx->digest) {
-        (void) ngx_http_precancel_digest_update(ctx->digest, data, len,
+        (void) ngx_edge_digest_update(ctx->digest, data, len,
                                                 &ctx->failed);
         return;
     }
 
     for (i = 0; i < ctx->nmacs; i++) {
-        if (ngx_http_precancel_hmac_update(ctx->macs[i], data, len,
+        if (ngx_edge_hmac_update(ctx->macs[i], data, len,
                                            &ctx->failed)
             != 0)
         {
@@ -847,7 +847,7 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
 {
     size_t                               n;
     ngx_uint_t                           i;
-    ngx_http_precancel_hmac_t           *mac;
+    ngx_edge_hmac_t                     *mac;
     ngx_http_webhook_verify_secret_t   **secret;
     ngx_http_webhook_verify_loc_conf_t  *wlcf;
     u_char                               md[NGX_HTTP_PRECANCEL_HMAC_MAX];
@@ -872,14 +872,14 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     n = 0;
 
     if (ctx->digest) {
-        if (ngx_http_precancel_digest_final(ctx->digest, md, &ctx->failed)
+        if (ngx_edge_digest_final(ctx->digest, md, &ctx->failed)
             != 0)
         {
             goto failed;
         }
 
-        n = ngx_http_precancel_digest_size(ctx->digest);
-        ngx_http_precancel_hex_encode(hex, md, n);
+        n = ngx_edge_digest_size(ctx->digest);
+        ngx_edge_hex_encode(hex, md, n);
     }
 
     secret = wlcf->secrets->elts;
@@ -891,11 +891,11 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
 
             mac = wlcf->hmacs[i];
 
-            if (ngx_http_precancel_hmac_init(mac, &ctx->failed) != 0
-                || ngx_http_precancel_hmac_update(mac, ctx->prefix.data,
+            if (ngx_edge_hmac_init(mac, &ctx->failed) != 0
+                || ngx_edge_hmac_update(mac, ctx->prefix.data,
                                                   ctx->prefix.len,
                                                   &ctx->failed) != 0
-                || ngx_http_precancel_hmac_update(mac, hex, 2 * n,
+                || ngx_edge_hmac_update(mac, hex, 2 * n,
                                                   &ctx->failed) != 0)
             {
                 goto failed;
@@ -905,7 +905,7 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
             mac = ctx->macs[i];
         }
 
-        if (ngx_http_precancel_hmac_final(mac, md, &ctx->failed) != 0) {
+        if (ngx_edge_hmac_final(mac, md, &ctx->failed) != 0) {
             goto failed;
         }
 
@@ -1058,13 +1058,13 @@ ngx_http_webhook_verify_cleanup(void *data)
     ngx_uint_t  i;
 
     for (i = 0; i < ctx->nmacs; i++) {
-        ngx_http_precancel_hmac_free(ctx->macs[i]);
+        ngx_edge_hmac_free(ctx->macs[i]);
         ctx->macs[i] = NULL;
     }
 
     ctx->nmacs = 0;
 
-    ngx_http_precancel_digest_free(ctx->digest);
+    ngx_edge_digest_free(ctx->digest);
     ctx->digest = NULL;
 }
 
@@ -1337,11 +1337,11 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     ngx_uint_t                               i, k;
     const char                              *err, *failed;
     ngx_pool_cleanup_t                      *cln;
-    ngx_http_precancel_digest_t            **digest;
+    ngx_edge_digest_t                      **digest;
     ngx_http_webhook_verify_secret_t       **secret, *s;
     ngx_http_webhook_verify_main_conf_t     *wmcf;
     const ngx_http_webhook_verify_scheme_t  *scheme;
-    u_char                                   key[NGX_HTTP_PRECANCEL_KEY_MAX];
+    u_char                                   key[NGX_EDGE_SECRET_MAX];
 
     static const char                        what[] = "webhook secret";
 
@@ -1360,7 +1360,7 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     k += scheme->whsec ? 3 : 0;
 
     conf->hmacs = ngx_palloc(cf->pool, conf->secrets->nelts
-                                       * sizeof(ngx_http_precancel_hmac_t *));
+                                       * sizeof(ngx_edge_hmac_t *));
     if (conf->hmacs == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -1394,7 +1394,7 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
 
             /* cleanses key */
 
-            s->hmac[k] = ngx_http_precancel_key_hmac(cf, scheme->mac, key,
+            s->hmac[k] = ngx_edge_secret_hmac(cf, scheme->mac, key,
                                                      len, what, &s->file);
             if (s->hmac[k] == NULL) {
                 return NGX_CONF_ERROR;
@@ -1420,7 +1420,7 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
             return NGX_CONF_ERROR;
         }
 
-        *digest = ngx_http_precancel_digest_create(scheme->body_digest,
+        *digest = ngx_edge_digest_create(scheme->body_digest,
                                                    &failed);
         if (*digest == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "%s failed for \"%s\"",
@@ -1523,7 +1523,7 @@ ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_pool_cleanup_t                    *cln;
     ngx_http_webhook_verify_secret_t      *s, **sp, **other;
     ngx_http_webhook_verify_main_conf_t   *wmcf;
-    u_char                                 buf[NGX_HTTP_PRECANCEL_KEY_MAX + 1];
+    u_char                                 buf[NGX_EDGE_SECRET_MAX + 1];
 
     value = cf->args->elts;
 
@@ -1595,7 +1595,7 @@ ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     s->file = value[1];
     s->label = label;
 
-    if (ngx_http_precancel_key_read(cf, &s->file, "webhook secret", buf, &len)
+    if (ngx_edge_secret_read(cf, &s->file, "webhook secret", buf, &len)
         != NGX_OK)
     {
         OPENSSL_cleanse(buf, sizeof(buf));
@@ -1926,7 +1926,7 @@ ngx_http_webhook_verify_secret_cleanup(void *data)
 static void
 ngx_http_webhook_verify_digest_cleanup(void *data)
 {
-    ngx_http_precancel_digest_free(data);
+    ngx_edge_digest_free(data);
 }
 
 

@@ -12,7 +12,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ngx_http_precancel_codec.h"
+#include "ngx_edge_codec.h"
 #include "ngx_http_webhook_verify_scheme.h"
 
 
@@ -262,14 +262,14 @@ ngx_http_webhook_verify_add(const ngx_http_webhook_verify_scheme_t *scheme,
             return "signature of the wrong length";
         }
 
-        err = ngx_http_precancel_hex_decode(mac, p, len);
+        err = ngx_edge_hex_decode(mac, p, len);
 
     } else {
-        if (ngx_http_precancel_base64_decoded_max(len) > sizeof(buf)) {
+        if (ngx_edge_base64_decoded_max(len) > sizeof(buf)) {
             return "signature of the wrong length";
         }
 
-        err = ngx_http_precancel_base64_decode(buf, &n, p, len);
+        err = ngx_edge_base64_decode(buf, &n, p, len);
 
         if (err == NULL) {
             if (n != scheme->mac_size) {
@@ -390,7 +390,7 @@ ngx_http_webhook_verify_key(const ngx_http_webhook_verify_scheme_t *scheme,
         return "holds no base64 after \"whsec_\"";
     }
 
-    err = ngx_http_precancel_base64_decode(key, key_len, in, len);
+    err = ngx_edge_base64_decode(key, key_len, in, len);
     if (err) {
         return "is not \"whsec_\" followed by base64";
     }

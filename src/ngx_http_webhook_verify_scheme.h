@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "ngx_http_precancel_hmac.h"
+#include "ngx_edge_hmac.h"
 
 
 /* candidate signatures kept from one header (Stripe's v1=, Standard's v1,) */

@@ -72,14 +72,36 @@ END {
     $? = $status;
 }
 
+my ($rc, $out);
+
+# ----------------------------------------- the previous release first
+
+# PRECANCEL_OLD_DEB (make package-test builds it from the commit before
+# the changelog's last version): installed first, so that the install
+# below is the upgrade a user makes
+if (my $old = $ENV{PRECANCEL_OLD_DEB}) {
+    ($rc, $out) = run(@apt, 'install', '--no-install-recommends',
+                      abs_path($old));
+    $ours = 1;
+    is($rc, 0, "apt-get install $old (the previous release)")
+        or BAIL_OUT($out);
+    my $v = dpkg_field('Version');
+    isnt($v, deb_field($deb, 'Version'), "the previous release is $v");
+    ok(-l $link, "$link is a link before the upgrade");
+}
+
 # ------------------------------------------------------------ install
 
 # apt-get takes a path to a .deb, not a name, only with a slash in it
 $deb = abs_path($deb);
-my ($rc, $out) = run(@apt, 'install', '--no-install-recommends', $deb);
+($rc, $out) = run(@apt, 'install', '--no-install-recommends', $deb);
 $ours = 1;
 is($rc, 0, "apt-get install $deb") or BAIL_OUT($out);
 is(dpkg_status(), 'installed', "$pkg is installed");
+is(dpkg_field('Version'), deb_field($deb, 'Version'),
+   "its version is the new one");
+like(dpkg_field('Provides'), qr/\blibnginx-mod-http-webhook-verify\b/,
+     "it provides libnginx-mod-http-webhook-verify");
 
 ok(-f "$modules/ngx_http_precancel_module.so", "the module is in $modules");
 is(slurp($snippet), "load_module modules/ngx_http_precancel_module.so;\n",
@@ -192,6 +214,19 @@ is_deeply([glob "/var/lib/dpkg/info/$pkg.*"], [],
 done_testing();
 
 # ------------------------------------------------------------ helpers
+
+# a field of the installed package, and of a .deb
+sub dpkg_field {
+    my (undef, $s) = run('dpkg-query', '-W', "-f=\${$_[0]}", $pkg);
+    chomp $s;
+    return $s;
+}
+
+sub deb_field {
+    my (undef, $s) = run('dpkg-deb', '-f', $_[0], $_[1]);
+    chomp $s;
+    return $s;
+}
 
 # "installed", "config-files", "not-installed" (known, purged) or "" (unknown)
 sub dpkg_status {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_precancel_codec.h"
+#include "ngx_edge_codec.h"
 #include "fuzz_base64_ref.h"
 
 
@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char     *err;
     unsigned char  *buf, *again;
 
-    buf = malloc(ngx_http_precancel_base64_decoded_max(size) + 1);
+    buf = malloc(ngx_edge_base64_decoded_max(size) + 1);
     again = malloc(2 * size + 4);
 
     if (buf == NULL || again == NULL) {
@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* hex */
 
-    err = ngx_http_precancel_hex_decode(buf, data, size);
+    err = ngx_edge_hex_decode(buf, data, size);
 
     if (err) {
         if (err[0] == '\0') {
@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
     } else {
-        ngx_http_precancel_hex_encode(again, buf, size / 2);
+        ngx_edge_hex_encode(again, buf, size / 2);
 
         for (i = 0; i < size; i++) {
             if (again[i] != tolower(data[i])) {
@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* base64 */
 
-    err = ngx_http_precancel_base64_decode(buf, &n, data, size);
+    err = ngx_edge_base64_decode(buf, &n, data, size);
 
     if (err) {
         if (err[0] == '\0') {
@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
     } else {
-        if (n > ngx_http_precancel_base64_decoded_max(size)) {
+        if (n > ngx_edge_base64_decoded_max(size)) {
             abort();
         }
 

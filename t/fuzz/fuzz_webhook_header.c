@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_precancel_codec.h"
+#include "ngx_edge_codec.h"
 #include "ngx_http_webhook_verify_scheme.h"
 #include "fuzz_base64_ref.h"
 
@@ -110,7 +110,7 @@ contains_hex(const uint8_t *in, size_t len, const unsigned char *mac,
     size_t         i, j;
     unsigned char  hex[2 * NGX_HTTP_PRECANCEL_HMAC_MAX];
 
-    ngx_http_precancel_hex_encode(hex, mac, n);
+    ngx_edge_hex_encode(hex, mac, n);
 
     for (i = 0; i + 2 * n <= len; i++) {
         for (j = 0; j < 2 * n; j++) {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ngx_http_precancel_codec.h"
+#include "ngx_edge_codec.h"
 #include "tap.h"
 
 
@@ -93,14 +93,14 @@ main(void)
         all[i] = (unsigned char) i;
     }
 
-    ngx_http_precancel_hex_encode(hex, all, 256);
+    ngx_edge_hex_encode(hex, all, 256);
 
     tap_ok(memcmp(hex, "000102", 6) == 0
            && memcmp(hex + 2 * 0xab, "ab", 2) == 0
            && memcmp(hex + 510, "ff", 2) == 0,
            "hex encode writes lowercase pairs");
 
-    tap_ok(ngx_http_precancel_hex_decode(back, hex, 512) == NULL
+    tap_ok(ngx_edge_hex_decode(back, hex, 512) == NULL
            && memcmp(back, all, 256) == 0,
            "hex decode inverts encode for every byte");
 
@@ -119,7 +119,7 @@ check_base64(const codec_case_t *c)
     unsigned char   out[64];
 
     n = (size_t) -1;
-    err = ngx_http_precancel_base64_decode(out, &n, (unsigned char *) c->text,
+    err = ngx_edge_base64_decode(out, &n, (unsigned char *) c->text,
                                            strlen(c->text));
 
     name_of(name, sizeof(name), c, "base64");
@@ -141,7 +141,7 @@ check_hex(const codec_case_t *c)
     char            name[128];
     unsigned char   out[64];
 
-    err = ngx_http_precancel_hex_decode(out, (unsigned char *) c->text,
+    err = ngx_edge_hex_decode(out, (unsigned char *) c->text,
                                         strlen(c->text));
 
     name_of(name, sizeof(name), c, "hex");
@@ -206,7 +206,7 @@ check_next_id(void)
         memcpy(ctr, steps[i].from, 16);
         memset(id, '#', sizeof(id));
 
-        ngx_http_precancel_next_id(ctr, id);
+        ngx_edge_next_id(ctr, id);
 
         snprintf(name, sizeof(name), "next id after step %u is %.8s...",
                  (unsigned) i, steps[i].to);
@@ -215,7 +215,7 @@ check_next_id(void)
 
     /* the counter itself moved: the next call gives the next id */
 
-    ngx_http_precancel_next_id(ctr, id);
+    ngx_edge_next_id(ctr, id);
     tap_ok(memcmp(id, "00000000000000000000000000000001", 32) == 0,
            "next id continues from the wrapped counter");
 }

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ngx_http_precancel_codec.h"
-#include "ngx_http_precancel_hmac.h"
+#include "ngx_edge_codec.h"
+#include "ngx_edge_hmac.h"
 #include "tap.h"
 
 
@@ -44,7 +44,7 @@ main(void)
     size_t                      i, k;
     const char                 *failed;
     unsigned char               hex[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
-    ngx_http_precancel_hmac_t  *h;
+    ngx_edge_hmac_t  *h;
 
     static const char  tc6[] =
         "Test Using Larger Than Block-Size Key - Hash Key First";
@@ -96,7 +96,7 @@ main(void)
     };
 
     for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
-        h = ngx_http_precancel_hmac_create(kats[i].digest,
+        h = ngx_edge_hmac_create(kats[i].digest,
                                            (unsigned char *) kats[i].key,
                                            kats[i].key_len, &failed);
         if (h == NULL) {
@@ -109,17 +109,17 @@ main(void)
         for (k = 0; k < 2; k++) {
             memset(hex, 0, sizeof(hex));
 
-            tap_ok(ngx_http_precancel_hmac_hex(h, (unsigned char *)
+            tap_ok(ngx_edge_hmac_hex(h, (unsigned char *)
                                                kats[i].data,
                                                kats[i].data_len, hex,
                                                &failed) == 0
-                   && ngx_http_precancel_hmac_hex_len(h)
+                   && ngx_edge_hmac_hex_len(h)
                       == strlen(kats[i].hex)
                    && memcmp(hex, kats[i].hex, strlen(kats[i].hex)) == 0,
                    kats[i].name);
         }
 
-        ngx_http_precancel_hmac_free(h);
+        ngx_edge_hmac_free(h);
 
         pieces(kats[i].digest, kats[i].key, kats[i].key_len, kats[i].data,
                kats[i].data_len, kats[i].hex, kats[i].name);
@@ -134,11 +134,11 @@ main(void)
     digest("SHA256", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 
-    h = ngx_http_precancel_hmac_create("NO-SUCH-DIGEST",
+    h = ngx_edge_hmac_create("NO-SUCH-DIGEST",
                                        (unsigned char *) "k", 1, &failed);
     tap_ok(h == NULL && failed != NULL, "unknown digest is refused");
 
-    tap_ok(ngx_http_precancel_digest_create("NO-SUCH-DIGEST", &failed)
+    tap_ok(ngx_edge_digest_create("NO-SUCH-DIGEST", &failed)
            == NULL, "unknown plain digest is refused");
 
     return tap_done();
@@ -168,21 +168,21 @@ pieces(const char *digest, const char *key, size_t key_len, const char *data,
     const char                 *failed;
     unsigned char               md[NGX_HTTP_PRECANCEL_HMAC_MAX];
     unsigned char               out[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
-    ngx_http_precancel_hmac_t  *h, *copy;
+    ngx_edge_hmac_t  *h, *copy;
 
-    h = ngx_http_precancel_hmac_create(digest, (unsigned char *) key, key_len,
+    h = ngx_edge_hmac_create(digest, (unsigned char *) key, key_len,
                                        &failed);
     if (h == NULL) {
         tap_ok(0, name);
         return;
     }
 
-    ok = ngx_http_precancel_hmac_init(h, &failed) == 0
-         && ngx_http_precancel_hmac_update(h, (unsigned char *) "junk", 4,
+    ok = ngx_edge_hmac_init(h, &failed) == 0
+         && ngx_edge_hmac_update(h, (unsigned char *) "junk", 4,
                                            &failed) == 0;
 
     for (step = 1; ok && step <= data_len; step++) {
-        copy = ngx_http_precancel_hmac_dup(h, &failed);
+        copy = ngx_edge_hmac_dup(h, &failed);
         if (copy == NULL) {
             ok = 0;
             break;
@@ -190,23 +190,23 @@ pieces(const char *digest, const char *key, size_t key_len, const char *data,
 
         for (off = 0; ok && off < data_len; off += n) {
             n = data_len - off < step ? data_len - off : step;
-            ok = ngx_http_precancel_hmac_update(copy,
+            ok = ngx_edge_hmac_update(copy,
                                                 (unsigned char *) data + off,
                                                 n, &failed) == 0;
         }
 
-        ok = ok && ngx_http_precancel_hmac_final(copy, md, &failed) == 0
-             && ngx_http_precancel_hmac_size(copy) * 2 == strlen(hex);
+        ok = ok && ngx_edge_hmac_final(copy, md, &failed) == 0
+             && ngx_edge_hmac_size(copy) * 2 == strlen(hex);
 
-        ngx_http_precancel_hmac_free(copy);
+        ngx_edge_hmac_free(copy);
 
         if (ok) {
-            ngx_http_precancel_hex_encode(out, md, strlen(hex) / 2);
+            ngx_edge_hex_encode(out, md, strlen(hex) / 2);
             ok = memcmp(out, hex, strlen(hex)) == 0;
         }
     }
 
-    ngx_http_precancel_hmac_free(h);
+    ngx_edge_hmac_free(h);
 
     snprintf(title, sizeof(title), "%s, in pieces of every size", name);
     tap_ok(ok, title);
@@ -222,34 +222,34 @@ digest(const char *name, const char *data, const char *hex)
     const char                   *failed;
     unsigned char                 md[NGX_HTTP_PRECANCEL_HMAC_MAX];
     unsigned char                 out[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
-    ngx_http_precancel_digest_t  *proto, *d;
+    ngx_edge_digest_t  *proto, *d;
 
     len = strlen(data);
     ok = 0;
 
-    proto = ngx_http_precancel_digest_create(name, &failed);
-    d = proto ? ngx_http_precancel_digest_dup(proto, &failed) : NULL;
+    proto = ngx_edge_digest_create(name, &failed);
+    d = proto ? ngx_edge_digest_dup(proto, &failed) : NULL;
 
-    if (d != NULL && ngx_http_precancel_digest_size(d) * 2 == strlen(hex)) {
+    if (d != NULL && ngx_edge_digest_size(d) * 2 == strlen(hex)) {
         ok = 1;
 
         /* one byte at a time */
 
         for (i = 0; ok && i < len; i++) {
-            ok = ngx_http_precancel_digest_update(d, (unsigned char *) data
+            ok = ngx_edge_digest_update(d, (unsigned char *) data
                                                   + i, 1, &failed) == 0;
         }
 
-        ok = ok && ngx_http_precancel_digest_final(d, md, &failed) == 0;
+        ok = ok && ngx_edge_digest_final(d, md, &failed) == 0;
 
         if (ok) {
-            ngx_http_precancel_hex_encode(out, md, strlen(hex) / 2);
+            ngx_edge_hex_encode(out, md, strlen(hex) / 2);
             ok = memcmp(out, hex, strlen(hex)) == 0;
         }
     }
 
-    ngx_http_precancel_digest_free(d);
-    ngx_http_precancel_digest_free(proto);
+    ngx_edge_digest_free(d);
+    ngx_edge_digest_free(proto);
 
     snprintf(title, sizeof(title), "%s(\"%.20s%s\")", name, data,
              len > 20 ? "..." : "");

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ngx_http_precancel_codec.h"
-#include "ngx_http_precancel_hmac.h"
+#include "ngx_edge_codec.h"
+#include "ngx_edge_hmac.h"
 #include "ngx_http_webhook_verify_scheme.h"
 #include "tap.h"
 
@@ -398,8 +398,8 @@ verify(const verify_case_t *c, const char **why)
     unsigned char                            prefix[256];
     const unsigned char                     *time;
     ngx_http_webhook_verify_sig_t            sig;
-    ngx_http_precancel_hmac_t               *h, *copy;
-    ngx_http_precancel_digest_t             *d, *dd;
+    ngx_edge_hmac_t               *h, *copy;
+    ngx_edge_digest_t             *d, *dd;
     const ngx_http_webhook_verify_scheme_t  *s;
 
     s = scheme(c->scheme);
@@ -430,12 +430,12 @@ verify(const verify_case_t *c, const char **why)
         return -1;
     }
 
-    h = ngx_http_precancel_hmac_create(s->mac, key, key_len, &failed);
-    copy = h ? ngx_http_precancel_hmac_dup(h, &failed) : NULL;
+    h = ngx_edge_hmac_create(s->mac, key, key_len, &failed);
+    copy = h ? ngx_edge_hmac_dup(h, &failed) : NULL;
 
     if (copy == NULL) {
         *why = failed;
-        ngx_http_precancel_hmac_free(h);
+        ngx_edge_hmac_free(h);
         return -1;
     }
 
@@ -443,14 +443,14 @@ verify(const verify_case_t *c, const char **why)
                                               (unsigned char *) c->id,
                                               c->id ? strlen(c->id) : 0,
                                               time, len);
-    ngx_http_precancel_hmac_update(copy, prefix, n, &failed);
+    ngx_edge_hmac_update(copy, prefix, n, &failed);
 
     d = NULL;
     dd = NULL;
 
     if (s->body_digest) {
-        d = ngx_http_precancel_digest_create(s->body_digest, &failed);
-        dd = d ? ngx_http_precancel_digest_dup(d, &failed) : NULL;
+        d = ngx_edge_digest_create(s->body_digest, &failed);
+        dd = d ? ngx_edge_digest_dup(d, &failed) : NULL;
     }
 
     len = strlen(c->body);
@@ -459,29 +459,29 @@ verify(const verify_case_t *c, const char **why)
         n = len - i < 7 ? len - i : 7;
 
         if (dd) {
-            ngx_http_precancel_digest_update(dd, (unsigned char *) c->body + i,
+            ngx_edge_digest_update(dd, (unsigned char *) c->body + i,
                                              n, &failed);
 
         } else {
-            ngx_http_precancel_hmac_update(copy, (unsigned char *) c->body + i,
+            ngx_edge_hmac_update(copy, (unsigned char *) c->body + i,
                                            n, &failed);
         }
     }
 
     if (dd) {
-        ngx_http_precancel_digest_final(dd, md, &failed);
-        n = ngx_http_precancel_digest_size(dd);
-        ngx_http_precancel_hex_encode(hex, md, n);
-        ngx_http_precancel_hmac_update(copy, hex, 2 * n, &failed);
+        ngx_edge_digest_final(dd, md, &failed);
+        n = ngx_edge_digest_size(dd);
+        ngx_edge_hex_encode(hex, md, n);
+        ngx_edge_hmac_update(copy, hex, 2 * n, &failed);
     }
 
-    match = ngx_http_precancel_hmac_final(copy, md, &failed) == 0
+    match = ngx_edge_hmac_final(copy, md, &failed) == 0
             && ngx_http_webhook_verify_match(&sig, md, s->mac_size);
 
-    ngx_http_precancel_digest_free(dd);
-    ngx_http_precancel_digest_free(d);
-    ngx_http_precancel_hmac_free(copy);
-    ngx_http_precancel_hmac_free(h);
+    ngx_edge_digest_free(dd);
+    ngx_edge_digest_free(d);
+    ngx_edge_hmac_free(copy);
+    ngx_edge_hmac_free(h);
 
     return match;
 }

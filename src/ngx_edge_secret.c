@@ -1,7 +1,7 @@
 
 /*
  * Secret files for the precancel providers and the webhook verifier:
- * see ngx_http_precancel_key.h.
+ * see ngx_edge_secret.h.
  */
 
 
@@ -10,14 +10,14 @@
 
 #include <openssl/crypto.h>
 
-#include "ngx_http_precancel_key.h"
+#include "ngx_edge_secret.h"
 
 
-static void ngx_http_precancel_key_cleanup(void *data);
+static void ngx_edge_secret_cleanup(void *data);
 
 
 ngx_int_t
-ngx_http_precancel_key_read(ngx_conf_t *cf, ngx_str_t *file,
+ngx_edge_secret_read(ngx_conf_t *cf, ngx_str_t *file,
     const char *what, u_char *buf, size_t *len)
 {
     ssize_t          n;
@@ -49,7 +49,7 @@ ngx_http_precancel_key_read(ngx_conf_t *cf, ngx_str_t *file,
         goto failed;
     }
 
-    if (ngx_file_size(&fi) > NGX_HTTP_PRECANCEL_KEY_MAX) {
+    if (ngx_file_size(&fi) > NGX_EDGE_SECRET_MAX) {
         goto too_large;
     }
 
@@ -59,7 +59,7 @@ ngx_http_precancel_key_read(ngx_conf_t *cf, ngx_str_t *file,
                            what, file);
     }
 
-    n = ngx_read_fd(fd, buf, NGX_HTTP_PRECANCEL_KEY_MAX + 1);
+    n = ngx_read_fd(fd, buf, NGX_EDGE_SECRET_MAX + 1);
 
     if (n == -1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
@@ -69,7 +69,7 @@ ngx_http_precancel_key_read(ngx_conf_t *cf, ngx_str_t *file,
 
     /* the file may have grown since ngx_fd_info() */
 
-    if (n > NGX_HTTP_PRECANCEL_KEY_MAX) {
+    if (n > NGX_EDGE_SECRET_MAX) {
         goto too_large;
     }
 
@@ -97,7 +97,7 @@ too_large:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "%s file \"%V\" is larger than %d bytes",
-                       what, file, NGX_HTTP_PRECANCEL_KEY_MAX);
+                       what, file, NGX_EDGE_SECRET_MAX);
 
 failed:
 
@@ -107,17 +107,17 @@ failed:
 }
 
 
-ngx_http_precancel_hmac_t *
-ngx_http_precancel_key_hmac(ngx_conf_t *cf, const char *digest, u_char *key,
+ngx_edge_hmac_t *
+ngx_edge_secret_hmac(ngx_conf_t *cf, const char *digest, u_char *key,
     size_t len, const char *what, ngx_str_t *file)
 {
     const char                 *failed;
     ngx_pool_cleanup_t         *cln;
-    ngx_http_precancel_hmac_t  *hmac;
+    ngx_edge_hmac_t            *hmac;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
 
-    hmac = cln ? ngx_http_precancel_hmac_create(digest, key, len, &failed)
+    hmac = cln ? ngx_edge_hmac_create(digest, key, len, &failed)
                : NULL;
 
     OPENSSL_cleanse(key, len);
@@ -134,7 +134,7 @@ ngx_http_precancel_key_hmac(ngx_conf_t *cf, const char *digest, u_char *key,
 
     /* freeing the MAC context cleanses the key material OpenSSL holds */
 
-    cln->handler = ngx_http_precancel_key_cleanup;
+    cln->handler = ngx_edge_secret_cleanup;
     cln->data = hmac;
 
     return hmac;
@@ -142,7 +142,7 @@ ngx_http_precancel_key_hmac(ngx_conf_t *cf, const char *digest, u_char *key,
 
 
 static void
-ngx_http_precancel_key_cleanup(void *data)
+ngx_edge_secret_cleanup(void *data)
 {
-    ngx_http_precancel_hmac_free(data);
+    ngx_edge_hmac_free(data);
 }

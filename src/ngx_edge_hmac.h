@@ -9,8 +9,8 @@
  */
 
 
-#ifndef _NGX_HTTP_PRECANCEL_HMAC_H_INCLUDED_
-#define _NGX_HTTP_PRECANCEL_HMAC_H_INCLUDED_
+#ifndef _NGX_EDGE_HMAC_H_INCLUDED_
+#define _NGX_EDGE_HMAC_H_INCLUDED_
 
 
 #include <stddef.h>
@@ -20,8 +20,8 @@
 #define NGX_HTTP_PRECANCEL_HMAC_MAX_HEX  (2 * NGX_HTTP_PRECANCEL_HMAC_MAX)
 
 
-typedef struct ngx_http_precancel_hmac_s    ngx_http_precancel_hmac_t;
-typedef struct ngx_http_precancel_digest_s  ngx_http_precancel_digest_t;
+typedef struct ngx_edge_hmac_s    ngx_edge_hmac_t;
+typedef struct ngx_edge_digest_s  ngx_edge_digest_t;
 
 
 /*
@@ -30,34 +30,34 @@ typedef struct ngx_http_precancel_digest_s  ngx_http_precancel_digest_t;
  * failed.  The caller may cleanse its copy of the key as soon as this
  * returns.
  */
-ngx_http_precancel_hmac_t *ngx_http_precancel_hmac_create(const char *digest,
+ngx_edge_hmac_t *ngx_edge_hmac_create(const char *digest,
     const unsigned char *key, size_t key_len, const char **failed);
 
 /*
  * A context of its own holding the keyed state of hmac, ready for
  * update(); hmac itself is not changed.  NULL with *failed on failure.
  */
-ngx_http_precancel_hmac_t *ngx_http_precancel_hmac_dup(
-    const ngx_http_precancel_hmac_t *hmac, const char **failed);
+ngx_edge_hmac_t *ngx_edge_hmac_dup(
+    const ngx_edge_hmac_t *hmac, const char **failed);
 
-void ngx_http_precancel_hmac_free(ngx_http_precancel_hmac_t *hmac);
+void ngx_edge_hmac_free(ngx_edge_hmac_t *hmac);
 
 /* bytes in a MAC (the digest size) */
-size_t ngx_http_precancel_hmac_size(const ngx_http_precancel_hmac_t *hmac);
+size_t ngx_edge_hmac_size(const ngx_edge_hmac_t *hmac);
 
 /* number of hex digits a signature has (twice the digest size) */
-size_t ngx_http_precancel_hmac_hex_len(const ngx_http_precancel_hmac_t *hmac);
+size_t ngx_edge_hmac_hex_len(const ngx_edge_hmac_t *hmac);
 
 /*
  * A message in pieces: init() restores the keyed state, update() hashes a
  * piece, final() writes the raw MAC (size() bytes) into md.  Each returns
  * 0, or -1 with *failed naming the OpenSSL call that failed.
  */
-int ngx_http_precancel_hmac_init(ngx_http_precancel_hmac_t *hmac,
+int ngx_edge_hmac_init(ngx_edge_hmac_t *hmac,
     const char **failed);
-int ngx_http_precancel_hmac_update(ngx_http_precancel_hmac_t *hmac,
+int ngx_edge_hmac_update(ngx_edge_hmac_t *hmac,
     const unsigned char *data, size_t len, const char **failed);
-int ngx_http_precancel_hmac_final(ngx_http_precancel_hmac_t *hmac,
+int ngx_edge_hmac_final(ngx_edge_hmac_t *hmac,
     unsigned char *md, const char **failed);
 
 /*
@@ -65,7 +65,7 @@ int ngx_http_precancel_hmac_final(ngx_http_precancel_hmac_t *hmac,
  * It reuses the keyed state in hmac, so one hmac serves one thread.
  * Returns 0, or -1 with *failed naming the OpenSSL call that failed.
  */
-int ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
+int ngx_edge_hmac_hex(ngx_edge_hmac_t *hmac,
     const unsigned char *data, size_t len, unsigned char *hex,
     const char **failed);
 
@@ -76,16 +76,16 @@ int ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
  * of its own for each message, ready for update(); final() writes size()
  * bytes; free() accepts NULL.
  */
-ngx_http_precancel_digest_t *ngx_http_precancel_digest_create(
+ngx_edge_digest_t *ngx_edge_digest_create(
     const char *digest, const char **failed);
-ngx_http_precancel_digest_t *ngx_http_precancel_digest_dup(
-    const ngx_http_precancel_digest_t *md, const char **failed);
-void ngx_http_precancel_digest_free(ngx_http_precancel_digest_t *md);
-size_t ngx_http_precancel_digest_size(const ngx_http_precancel_digest_t *md);
-int ngx_http_precancel_digest_update(ngx_http_precancel_digest_t *md,
+ngx_edge_digest_t *ngx_edge_digest_dup(
+    const ngx_edge_digest_t *md, const char **failed);
+void ngx_edge_digest_free(ngx_edge_digest_t *md);
+size_t ngx_edge_digest_size(const ngx_edge_digest_t *md);
+int ngx_edge_digest_update(ngx_edge_digest_t *md,
     const unsigned char *data, size_t len, const char **failed);
-int ngx_http_precancel_digest_final(ngx_http_precancel_digest_t *md,
+int ngx_edge_digest_final(ngx_edge_digest_t *md,
     unsigned char *out, const char **failed);
 
 
-#endif /* _NGX_HTTP_PRECANCEL_HMAC_H_INCLUDED_ */
+#endif /* _NGX_EDGE_HMAC_H_INCLUDED_ */

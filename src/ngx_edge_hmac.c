@@ -16,31 +16,31 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "ngx_http_precancel_codec.h"
-#include "ngx_http_precancel_hmac.h"
+#include "ngx_edge_codec.h"
+#include "ngx_edge_hmac.h"
 
 
-struct ngx_http_precancel_hmac_s {
+struct ngx_edge_hmac_s {
     EVP_MAC_CTX  *ctx;
     size_t        size;
 };
 
 
-struct ngx_http_precancel_digest_s {
+struct ngx_edge_digest_s {
     EVP_MD_CTX   *ctx;
     size_t        size;
 };
 
 
-ngx_http_precancel_hmac_t *
-ngx_http_precancel_hmac_create(const char *digest, const unsigned char *key,
+ngx_edge_hmac_t *
+ngx_edge_hmac_create(const char *digest, const unsigned char *key,
     size_t key_len, const char **failed)
 {
     EVP_MAC                    *mac;
     OSSL_PARAM                  params[2];
-    ngx_http_precancel_hmac_t  *hmac;
+    ngx_edge_hmac_t            *hmac;
 
-    hmac = OPENSSL_zalloc(sizeof(ngx_http_precancel_hmac_t));
+    hmac = OPENSSL_zalloc(sizeof(ngx_edge_hmac_t));
     if (hmac == NULL) {
         *failed = "OPENSSL_zalloc()";
         return NULL;
@@ -82,19 +82,19 @@ ngx_http_precancel_hmac_create(const char *digest, const unsigned char *key,
 
 failed:
 
-    ngx_http_precancel_hmac_free(hmac);
+    ngx_edge_hmac_free(hmac);
 
     return NULL;
 }
 
 
-ngx_http_precancel_hmac_t *
-ngx_http_precancel_hmac_dup(const ngx_http_precancel_hmac_t *hmac,
+ngx_edge_hmac_t *
+ngx_edge_hmac_dup(const ngx_edge_hmac_t *hmac,
     const char **failed)
 {
-    ngx_http_precancel_hmac_t  *copy;
+    ngx_edge_hmac_t  *copy;
 
-    copy = OPENSSL_zalloc(sizeof(ngx_http_precancel_hmac_t));
+    copy = OPENSSL_zalloc(sizeof(ngx_edge_hmac_t));
     if (copy == NULL) {
         *failed = "OPENSSL_zalloc()";
         return NULL;
@@ -111,8 +111,8 @@ ngx_http_precancel_hmac_dup(const ngx_http_precancel_hmac_t *hmac,
 
     /* the original may be in the middle of another message */
 
-    if (ngx_http_precancel_hmac_init(copy, failed) != 0) {
-        ngx_http_precancel_hmac_free(copy);
+    if (ngx_edge_hmac_init(copy, failed) != 0) {
+        ngx_edge_hmac_free(copy);
         return NULL;
     }
 
@@ -121,7 +121,7 @@ ngx_http_precancel_hmac_dup(const ngx_http_precancel_hmac_t *hmac,
 
 
 void
-ngx_http_precancel_hmac_free(ngx_http_precancel_hmac_t *hmac)
+ngx_edge_hmac_free(ngx_edge_hmac_t *hmac)
 {
     if (hmac == NULL) {
         return;
@@ -133,21 +133,21 @@ ngx_http_precancel_hmac_free(ngx_http_precancel_hmac_t *hmac)
 
 
 size_t
-ngx_http_precancel_hmac_size(const ngx_http_precancel_hmac_t *hmac)
+ngx_edge_hmac_size(const ngx_edge_hmac_t *hmac)
 {
     return hmac->size;
 }
 
 
 size_t
-ngx_http_precancel_hmac_hex_len(const ngx_http_precancel_hmac_t *hmac)
+ngx_edge_hmac_hex_len(const ngx_edge_hmac_t *hmac)
 {
     return 2 * hmac->size;
 }
 
 
 int
-ngx_http_precancel_hmac_init(ngx_http_precancel_hmac_t *hmac,
+ngx_edge_hmac_init(ngx_edge_hmac_t *hmac,
     const char **failed)
 {
     /* no key: restore the keyed state prepared by create() */
@@ -162,7 +162,7 @@ ngx_http_precancel_hmac_init(ngx_http_precancel_hmac_t *hmac,
 
 
 int
-ngx_http_precancel_hmac_update(ngx_http_precancel_hmac_t *hmac,
+ngx_edge_hmac_update(ngx_edge_hmac_t *hmac,
     const unsigned char *data, size_t len, const char **failed)
 {
     if (!EVP_MAC_update(hmac->ctx, data, len)) {
@@ -175,7 +175,7 @@ ngx_http_precancel_hmac_update(ngx_http_precancel_hmac_t *hmac,
 
 
 int
-ngx_http_precancel_hmac_final(ngx_http_precancel_hmac_t *hmac,
+ngx_edge_hmac_final(ngx_edge_hmac_t *hmac,
     unsigned char *md, const char **failed)
 {
     size_t  n;
@@ -190,33 +190,33 @@ ngx_http_precancel_hmac_final(ngx_http_precancel_hmac_t *hmac,
 
 
 int
-ngx_http_precancel_hmac_hex(ngx_http_precancel_hmac_t *hmac,
+ngx_edge_hmac_hex(ngx_edge_hmac_t *hmac,
     const unsigned char *data, size_t len, unsigned char *hex,
     const char **failed)
 {
     unsigned char  md[NGX_HTTP_PRECANCEL_HMAC_MAX];
 
-    if (ngx_http_precancel_hmac_init(hmac, failed) != 0
-        || ngx_http_precancel_hmac_update(hmac, data, len, failed) != 0
-        || ngx_http_precancel_hmac_final(hmac, md, failed) != 0)
+    if (ngx_edge_hmac_init(hmac, failed) != 0
+        || ngx_edge_hmac_update(hmac, data, len, failed) != 0
+        || ngx_edge_hmac_final(hmac, md, failed) != 0)
     {
         return -1;
     }
 
-    ngx_http_precancel_hex_encode(hex, md, hmac->size);
+    ngx_edge_hex_encode(hex, md, hmac->size);
 
     return 0;
 }
 
 
-ngx_http_precancel_digest_t *
-ngx_http_precancel_digest_create(const char *digest, const char **failed)
+ngx_edge_digest_t *
+ngx_edge_digest_create(const char *digest, const char **failed)
 {
     int                           size;
     EVP_MD                       *type;
-    ngx_http_precancel_digest_t  *md;
+    ngx_edge_digest_t            *md;
 
-    md = OPENSSL_zalloc(sizeof(ngx_http_precancel_digest_t));
+    md = OPENSSL_zalloc(sizeof(ngx_edge_digest_t));
     if (md == NULL) {
         *failed = "OPENSSL_zalloc()";
         return NULL;
@@ -259,19 +259,19 @@ ngx_http_precancel_digest_create(const char *digest, const char **failed)
 
 failed:
 
-    ngx_http_precancel_digest_free(md);
+    ngx_edge_digest_free(md);
 
     return NULL;
 }
 
 
-ngx_http_precancel_digest_t *
-ngx_http_precancel_digest_dup(const ngx_http_precancel_digest_t *md,
+ngx_edge_digest_t *
+ngx_edge_digest_dup(const ngx_edge_digest_t *md,
     const char **failed)
 {
-    ngx_http_precancel_digest_t  *copy;
+    ngx_edge_digest_t  *copy;
 
-    copy = OPENSSL_zalloc(sizeof(ngx_http_precancel_digest_t));
+    copy = OPENSSL_zalloc(sizeof(ngx_edge_digest_t));
     if (copy == NULL) {
         *failed = "OPENSSL_zalloc()";
         return NULL;
@@ -296,14 +296,14 @@ ngx_http_precancel_digest_dup(const ngx_http_precancel_digest_t *md,
 
 failed:
 
-    ngx_http_precancel_digest_free(copy);
+    ngx_edge_digest_free(copy);
 
     return NULL;
 }
 
 
 void
-ngx_http_precancel_digest_free(ngx_http_precancel_digest_t *md)
+ngx_edge_digest_free(ngx_edge_digest_t *md)
 {
     if (md == NULL) {
         return;
@@ -315,14 +315,14 @@ ngx_http_precancel_digest_free(ngx_http_precancel_digest_t *md)
 
 
 size_t
-ngx_http_precancel_digest_size(const ngx_http_precancel_digest_t *md)
+ngx_edge_digest_size(const ngx_edge_digest_t *md)
 {
     return md->size;
 }
 
 
 int
-ngx_http_precancel_digest_update(ngx_http_precancel_digest_t *md,
+ngx_edge_digest_update(ngx_edge_digest_t *md,
     const unsigned char *data, size_t len, const char **failed)
 {
     if (!EVP_DigestUpdate(md->ctx, data, len)) {
@@ -335,7 +335,7 @@ ngx_http_precancel_digest_update(ngx_http_precancel_digest_t *md,
 
 
 int
-ngx_http_precancel_digest_final(ngx_http_precancel_digest_t *md,
+ngx_edge_digest_final(ngx_edge_digest_t *md,
     unsigned char *out, const char **failed)
 {
     unsigned int  n;

@@ -6,19 +6,19 @@
  */
 
 
-#ifndef _NGX_HTTP_PRECANCEL_CODEC_H_INCLUDED_
-#define _NGX_HTTP_PRECANCEL_CODEC_H_INCLUDED_
+#ifndef _NGX_EDGE_CODEC_H_INCLUDED_
+#define _NGX_EDGE_CODEC_H_INCLUDED_
 
 
 #include <stddef.h>
 
 
 /* the most bytes base64 text of len characters can decode to */
-#define ngx_http_precancel_base64_decoded_max(len)  (((len) + 3) / 4 * 3)
+#define ngx_edge_base64_decoded_max(len)  (((len) + 3) / 4 * 3)
 
 
 /* writes 2 * len lowercase hex digits of src into dst, no NUL */
-void ngx_http_precancel_hex_encode(unsigned char *dst,
+void ngx_edge_hex_encode(unsigned char *dst,
     const unsigned char *src, size_t len);
 
 /*
@@ -26,17 +26,17 @@ void ngx_http_precancel_hex_encode(unsigned char *dst,
  * Returns NULL, or a static reason when len is odd or a character is not
  * a hex digit.
  */
-const char *ngx_http_precancel_hex_decode(unsigned char *dst,
+const char *ngx_edge_hex_decode(unsigned char *dst,
     const unsigned char *src, size_t len);
 
 /*
  * Decodes standard base64 (RFC 4648 section 4) with or without its "="
- * padding into dst (ngx_http_precancel_base64_decoded_max(len) bytes)
+ * padding into dst (ngx_edge_base64_decoded_max(len) bytes)
  * and sets *n to the number of bytes written.  Returns NULL, or a static
  * reason for a character outside the alphabet, misplaced padding, a
  * length no encoder writes, or unused bits that are not zero.
  */
-const char *ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
+const char *ngx_edge_base64_decode(unsigned char *dst, size_t *n,
     const unsigned char *src, size_t len);
 
 /*
@@ -44,7 +44,7 @@ const char *ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
  * all ones) and writes its 32 lowercase hex digits into dst, no NUL: an
  * id unique for as long as one counter is used, from a random start.
  */
-void ngx_http_precancel_next_id(unsigned char ctr[16], unsigned char *dst);
+void ngx_edge_next_id(unsigned char ctr[16], unsigned char *dst);
 
 
-#endif /* _NGX_HTTP_PRECANCEL_CODEC_H_INCLUDED_ */
+#endif /* _NGX_EDGE_CODEC_H_INCLUDED_ */

@@ -1,6 +1,6 @@
 
 /*
- * Hex and base64 for signatures: see ngx_http_precancel_codec.h.  Decoding
+ * Hex and base64 for signatures: see ngx_edge_codec.h.  Decoding
  * takes no branch on a digit's value beyond the validity check, and reads
  * no table by anything but the input byte, which is not secret here (it
  * is the signature the client sent).
@@ -9,11 +9,11 @@
 
 #include <string.h>
 
-#include "ngx_http_precancel_codec.h"
+#include "ngx_edge_codec.h"
 
 
 /* "000102...ff": the two lowercase hex digits of every byte value */
-static const char  ngx_http_precancel_hex_pairs[] =
+static const char  ngx_edge_hex_pairs[] =
     "000102030405060708090a0b0c0d0e0f"
     "101112131415161718191a1b1c1d1e1f"
     "202122232425262728292a2b2c2d2e2f"
@@ -32,12 +32,12 @@ static const char  ngx_http_precancel_hex_pairs[] =
     "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 
-static int ngx_http_precancel_hex_value(unsigned char c);
-static int ngx_http_precancel_base64_value(unsigned char c);
+static int ngx_edge_hex_value(unsigned char c);
+static int ngx_edge_base64_value(unsigned char c);
 
 
 void
-ngx_http_precancel_hex_encode(unsigned char *dst, const unsigned char *src,
+ngx_edge_hex_encode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
     size_t  i;
@@ -45,14 +45,14 @@ ngx_http_precancel_hex_encode(unsigned char *dst, const unsigned char *src,
     /* two hex digits a byte, one look-up */
 
     for (i = 0; i < len; i++) {
-        memcpy(dst, &ngx_http_precancel_hex_pairs[2 * src[i]], 2);
+        memcpy(dst, &ngx_edge_hex_pairs[2 * src[i]], 2);
         dst += 2;
     }
 }
 
 
 void
-ngx_http_precancel_next_id(unsigned char ctr[16], unsigned char *dst)
+ngx_edge_next_id(unsigned char ctr[16], unsigned char *dst)
 {
     int  i;
 
@@ -64,12 +64,12 @@ ngx_http_precancel_next_id(unsigned char ctr[16], unsigned char *dst)
         }
     }
 
-    ngx_http_precancel_hex_encode(dst, ctr, 16);
+    ngx_edge_hex_encode(dst, ctr, 16);
 }
 
 
 const char *
-ngx_http_precancel_hex_decode(unsigned char *dst, const unsigned char *src,
+ngx_edge_hex_decode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
     int     hi, lo;
@@ -80,8 +80,8 @@ ngx_http_precancel_hex_decode(unsigned char *dst, const unsigned char *src,
     }
 
     for (i = 0; i < len; i += 2) {
-        hi = ngx_http_precancel_hex_value(src[i]);
-        lo = ngx_http_precancel_hex_value(src[i + 1]);
+        hi = ngx_edge_hex_value(src[i]);
+        lo = ngx_edge_hex_value(src[i + 1]);
 
         if (hi < 0 || lo < 0) {
             return "not a hex digit";
@@ -95,7 +95,7 @@ ngx_http_precancel_hex_decode(unsigned char *dst, const unsigned char *src,
 
 
 const char *
-ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
+ngx_edge_base64_decode(unsigned char *dst, size_t *n,
     const unsigned char *src, size_t len)
 {
     int             v;
@@ -126,7 +126,7 @@ ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
     acc = 0;
 
     for (i = 0; i < len; i++) {
-        v = ngx_http_precancel_base64_value(src[i]);
+        v = ngx_edge_base64_value(src[i]);
 
         if (v < 0) {
             return src[i] == '=' ? "misplaced base64 padding"
@@ -172,7 +172,7 @@ ngx_http_precancel_base64_decode(unsigned char *dst, size_t *n,
 
 
 static int
-ngx_http_precancel_hex_value(unsigned char c)
+ngx_edge_hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -189,7 +189,7 @@ ngx_http_precancel_hex_value(unsigned char c)
 
 
 static int
-ngx_http_precancel_base64_value(unsigned char c)
+ngx_edge_base64_value(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z') {
         return c - 'A';
