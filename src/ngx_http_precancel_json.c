@@ -26,32 +26,34 @@ typedef struct {
 } ngx_http_precancel_json_level_t;
 
 
-static int node_written(const ngx_http_precancel_json_node_t *node,
-    size_t level);
-static size_t object_len(const ngx_http_precancel_json_node_t *obj,
-    size_t level);
-static unsigned char *object_write(unsigned char *dst,
+static int ngx_http_precancel_json_node_written(
+    const ngx_http_precancel_json_node_t *node, size_t level);
+static size_t ngx_http_precancel_json_object_len(
+    const ngx_http_precancel_json_node_t *obj, size_t level);
+static unsigned char *ngx_http_precancel_json_object_write(unsigned char *dst,
     const ngx_http_precancel_json_node_t *obj, size_t level);
 static size_t utf8_sequence(const unsigned char *p, const unsigned char *end);
 static unsigned char *utf8_encode(unsigned char *dst, unsigned long cp);
-static const unsigned char *skip_space(const unsigned char *p,
-    const unsigned char *end);
+static const unsigned char *ngx_http_precancel_json_skip_space(
+    const unsigned char *p, const unsigned char *end);
 static int hex4(const unsigned char *p, const unsigned char *end,
     unsigned long *cp);
-static const char *scan_string(const unsigned char **pp,
+static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
     const unsigned char *end, unsigned char *dst, size_t *dst_len);
-static const char *scan_number(const unsigned char **pp,
+static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
     const unsigned char *end);
-static const char *match_member(ngx_http_precancel_json_want_t *wants,
-    size_t nwants, ngx_http_precancel_json_level_t *stack, size_t depth,
+static const char *ngx_http_precancel_json_match_member(
+    ngx_http_precancel_json_want_t *wants, size_t nwants,
+    ngx_http_precancel_json_level_t *stack, size_t depth,
     const unsigned char *key, size_t key_len, size_t *targeted,
     int *child_onpath);
-static void set_targets(ngx_http_precancel_json_want_t *wants, size_t nwants,
+static void ngx_http_precancel_json_set_targets(
+    ngx_http_precancel_json_want_t *wants, size_t nwants,
     ngx_http_precancel_json_type_e type, const unsigned char *str,
     size_t len);
-static void reset_wants(ngx_http_precancel_json_want_t *wants,
-    size_t nwants);
-static int path_char(unsigned char c);
+static void ngx_http_precancel_json_reset_wants(
+    ngx_http_precancel_json_want_t *wants, size_t nwants);
+static int ngx_http_precancel_json_path_char(unsigned char c);
 
 
 static const unsigned char  hex[] = "0123456789abcdef";
@@ -102,7 +104,7 @@ static const unsigned char  escape_short[128] = {
 size_t
 ngx_http_precancel_json_len(const ngx_http_precancel_json_node_t *root)
 {
-    return object_len(root, 1);
+    return ngx_http_precancel_json_object_len(root, 1);
 }
 
 
@@ -110,7 +112,7 @@ unsigned char *
 ngx_http_precancel_json_write(unsigned char *dst,
     const ngx_http_precancel_json_node_t *root)
 {
-    return object_write(dst, root, 1);
+    return ngx_http_precancel_json_object_write(dst, root, 1);
 }
 
 
@@ -121,7 +123,8 @@ ngx_http_precancel_json_write(unsigned char *dst,
  */
 
 static int
-node_written(const ngx_http_precancel_json_node_t *node, size_t level)
+ngx_http_precancel_json_node_written(const ngx_http_precancel_json_node_t *node,
+    size_t level)
 {
     size_t  i;
 
@@ -134,7 +137,9 @@ node_written(const ngx_http_precancel_json_node_t *node, size_t level)
     }
 
     for (i = 0; i < node->nchildren; i++) {
-        if (node_written(&node->children[i], level + 1)) {
+        if (ngx_http_precancel_json_node_written(&node->children[i],
+                                                 level + 1))
+        {
             return 1;
         }
     }
@@ -144,7 +149,8 @@ node_written(const ngx_http_precancel_json_node_t *node, size_t level)
 
 
 static size_t
-object_len(const ngx_http_precancel_json_node_t *obj, size_t level)
+ngx_http_precancel_json_object_len(const ngx_http_precancel_json_node_t *obj,
+    size_t level)
 {
     size_t                                 i, len, n;
     const ngx_http_precancel_json_node_t  *c;
@@ -156,7 +162,7 @@ object_len(const ngx_http_precancel_json_node_t *obj, size_t level)
     for (i = 0; obj->children && i < obj->nchildren; i++) {
         c = &obj->children[i];
 
-        if (!node_written(c, level + 1)) {
+        if (!ngx_http_precancel_json_node_written(c, level + 1)) {
             continue;
         }
 
@@ -165,7 +171,7 @@ object_len(const ngx_http_precancel_json_node_t *obj, size_t level)
                + ngx_http_precancel_json_escape_len(c->key, c->key_len);
 
         if (c->children) {
-            len += object_len(c, level + 1);
+            len += ngx_http_precancel_json_object_len(c, level + 1);
 
         } else {
             len += 2 + ngx_http_precancel_json_escape_len(c->value,
@@ -178,8 +184,8 @@ object_len(const ngx_http_precancel_json_node_t *obj, size_t level)
 
 
 static unsigned char *
-object_write(unsigned char *dst, const ngx_http_precancel_json_node_t *obj,
-    size_t level)
+ngx_http_precancel_json_object_write(unsigned char *dst,
+    const ngx_http_precancel_json_node_t *obj, size_t level)
 {
     size_t                                 i, n;
     const ngx_http_precancel_json_node_t  *c;
@@ -190,7 +196,7 @@ object_write(unsigned char *dst, const ngx_http_precancel_json_node_t *obj,
     for (i = 0; obj->children && i < obj->nchildren; i++) {
         c = &obj->children[i];
 
-        if (!node_written(c, level + 1)) {
+        if (!ngx_http_precancel_json_node_written(c, level + 1)) {
             continue;
         }
 
@@ -204,7 +210,7 @@ object_write(unsigned char *dst, const ngx_http_precancel_json_node_t *obj,
         *dst++ = ':';
 
         if (c->children) {
-            dst = object_write(dst, c, level + 1);
+            dst = ngx_http_precancel_json_object_write(dst, c, level + 1);
 
         } else {
             *dst++ = '"';
@@ -428,7 +434,7 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
         sw_member
     } state;
 
-    reset_wants(wants, nwants);
+    ngx_http_precancel_json_reset_wants(wants, nwants);
 
     p = in;
     end = in + len;
@@ -439,7 +445,7 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
     key_len = 0;
     state = sw_value;
 
-    p = skip_space(p, end);
+    p = ngx_http_precancel_json_skip_space(p, end);
 
     if (p == end) {
         err = "empty input";
@@ -447,7 +453,7 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
     }
 
     for ( ;; ) {
-        p = skip_space(p, end);
+        p = ngx_http_precancel_json_skip_space(p, end);
 
         switch (state) {
 
@@ -478,7 +484,7 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
                 lv->key_len = key_len;
 
                 if (targeted) {
-                    set_targets(wants, nwants,
+                    ngx_http_precancel_json_set_targets(wants, nwants,
                                 lv->object ? NGX_HTTP_PRECANCEL_JSON_OBJECT
                                            : NGX_HTTP_PRECANCEL_JSON_ARRAY,
                                 NULL, 0);
@@ -491,14 +497,15 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
             case '"':
                 dst = targeted ? scratch + (p + 1 - in) : NULL;
 
-                err = scan_string(&p, end, dst, &n);
+                err = ngx_http_precancel_json_scan_string(&p, end, dst, &n);
                 if (err) {
                     goto failed;
                 }
 
                 if (targeted) {
-                    set_targets(wants, nwants, NGX_HTTP_PRECANCEL_JSON_STRING,
-                                dst, n);
+                    ngx_http_precancel_json_set_targets(wants, nwants,
+                                              NGX_HTTP_PRECANCEL_JSON_STRING,
+                                              dst, n);
                 }
 
                 break;
@@ -527,7 +534,8 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
                 }
 
                 if (targeted) {
-                    set_targets(wants, nwants, type, NULL, 0);
+                    ngx_http_precancel_json_set_targets(wants, nwants, type,
+                                                        NULL, 0);
                 }
 
                 p += n;
@@ -536,14 +544,15 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
             case '-': case '0': case '1': case '2': case '3': case '4':
             case '5': case '6': case '7': case '8': case '9':
 
-                err = scan_number(&p, end);
+                err = ngx_http_precancel_json_scan_number(&p, end);
                 if (err) {
                     goto failed;
                 }
 
                 if (targeted) {
-                    set_targets(wants, nwants, NGX_HTTP_PRECANCEL_JSON_NUMBER,
-                                start, (size_t) (p - start));
+                    ngx_http_precancel_json_set_targets(wants, nwants,
+                                              NGX_HTTP_PRECANCEL_JSON_NUMBER,
+                                              start, (size_t) (p - start));
                 }
 
                 break;
@@ -643,14 +652,14 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
             /* names on a want's path are decoded to compare them */
             dst = lv->onpath ? scratch + (p + 1 - in) : NULL;
 
-            err = scan_string(&p, end, dst, &key_len);
+            err = ngx_http_precancel_json_scan_string(&p, end, dst, &key_len);
             if (err) {
                 goto failed;
             }
 
             key = dst;
 
-            p = skip_space(p, end);
+            p = ngx_http_precancel_json_skip_space(p, end);
 
             if (p == end || *p != ':') {
                 err = (p == end) ? "unexpected end of input" : "expected ':'";
@@ -662,8 +671,11 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
             child_onpath = 0;
 
             if (lv->onpath) {
-                err = match_member(wants, nwants, stack, depth, key, key_len,
-                                   &targeted, &child_onpath);
+                err = ngx_http_precancel_json_match_member(wants, nwants,
+                                                           stack, depth,
+                                                           key, key_len,
+                                                           &targeted,
+                                                           &child_onpath);
                 if (err) {
                     p = start;
                     goto failed;
@@ -677,7 +689,7 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
 
 failed:
 
-    reset_wants(wants, nwants);
+    ngx_http_precancel_json_reset_wants(wants, nwants);
 
     *err_off = (size_t) (p - in);
 
@@ -686,7 +698,8 @@ failed:
 
 
 static const unsigned char *
-skip_space(const unsigned char *p, const unsigned char *end)
+ngx_http_precancel_json_skip_space(const unsigned char *p,
+    const unsigned char *end)
 {
     while (p < end
            && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
@@ -738,8 +751,8 @@ hex4(const unsigned char *p, const unsigned char *end, unsigned long *cp)
  */
 
 static const char *
-scan_string(const unsigned char **pp, const unsigned char *end,
-    unsigned char *dst, size_t *dst_len)
+ngx_http_precancel_json_scan_string(const unsigned char **pp,
+    const unsigned char *end, unsigned char *dst, size_t *dst_len)
 {
     size_t                n;
     unsigned char        *d, c;
@@ -881,7 +894,8 @@ scan_string(const unsigned char **pp, const unsigned char *end,
 /* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
 
 static const char *
-scan_number(const unsigned char **pp, const unsigned char *end)
+ngx_http_precancel_json_scan_number(const unsigned char **pp,
+    const unsigned char *end)
 {
     const unsigned char  *p;
 
@@ -953,8 +967,8 @@ invalid:
  */
 
 static const char *
-match_member(ngx_http_precancel_json_want_t *wants, size_t nwants,
-    ngx_http_precancel_json_level_t *stack, size_t depth,
+ngx_http_precancel_json_match_member(ngx_http_precancel_json_want_t *wants,
+    size_t nwants, ngx_http_precancel_json_level_t *stack, size_t depth,
     const unsigned char *key, size_t key_len, size_t *targeted,
     int *child_onpath)
 {
@@ -1013,9 +1027,9 @@ match_member(ngx_http_precancel_json_want_t *wants, size_t nwants,
 
 
 static void
-set_targets(ngx_http_precancel_json_want_t *wants, size_t nwants,
-    ngx_http_precancel_json_type_e type, const unsigned char *str,
-    size_t len)
+ngx_http_precancel_json_set_targets(ngx_http_precancel_json_want_t *wants,
+    size_t nwants, ngx_http_precancel_json_type_e type,
+    const unsigned char *str, size_t len)
 {
     size_t  i;
 
@@ -1032,7 +1046,8 @@ set_targets(ngx_http_precancel_json_want_t *wants, size_t nwants,
 
 
 static void
-reset_wants(ngx_http_precancel_json_want_t *wants, size_t nwants)
+ngx_http_precancel_json_reset_wants(ngx_http_precancel_json_want_t *wants,
+    size_t nwants)
 {
     size_t  i;
 
@@ -1065,7 +1080,7 @@ ngx_http_precancel_json_path_parse(const unsigned char *text, size_t len,
     for ( ;; ) {
         start = p;
 
-        while (p < end && path_char(*p)) {
+        while (p < end && ngx_http_precancel_json_path_char(*p)) {
             p++;
         }
 
@@ -1093,7 +1108,7 @@ ngx_http_precancel_json_path_parse(const unsigned char *text, size_t len,
 
 
 static int
-path_char(unsigned char c)
+ngx_http_precancel_json_path_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
            || (c >= '0' && c <= '9') || c == '_' || c == '-';

@@ -11,8 +11,10 @@
 #include "ngx_http_precancel_url.h"
 
 
-static int host_valid(const unsigned char *p, const unsigned char *end);
-static int port_valid(const unsigned char *p, const unsigned char *end);
+static int ngx_http_precancel_url_host_valid(const unsigned char *p,
+    const unsigned char *end);
+static int ngx_http_precancel_url_port_valid(const unsigned char *p,
+    const unsigned char *end);
 
 
 const char *
@@ -106,11 +108,11 @@ ngx_http_precancel_url_check(const unsigned char *url, size_t len)
         }
     }
 
-    if (!host_valid(host, p)) {
+    if (!ngx_http_precancel_url_host_valid(host, p)) {
         return "URL has an invalid host or port";
     }
 
-    if (p != last && !port_valid(p + 1, last)) {
+    if (p != last && !ngx_http_precancel_url_port_valid(p + 1, last)) {
         return "URL has an invalid host or port";
     }
 
@@ -121,7 +123,8 @@ ngx_http_precancel_url_check(const unsigned char *url, size_t len)
 /* a DNS name of letters, digits, dots and hyphens, or "[" IPv6 "]" */
 
 static int
-host_valid(const unsigned char *p, const unsigned char *end)
+ngx_http_precancel_url_host_valid(const unsigned char *p,
+    const unsigned char *end)
 {
     unsigned char  c;
 
@@ -168,7 +171,8 @@ host_valid(const unsigned char *p, const unsigned char *end)
 
 
 static int
-port_valid(const unsigned char *p, const unsigned char *end)
+ngx_http_precancel_url_port_valid(const unsigned char *p,
+    const unsigned char *end)
 {
     unsigned long  port;
 
