@@ -32,12 +32,14 @@ static size_t ngx_http_precancel_json_object_len(
     const ngx_http_precancel_json_node_t *obj, size_t level);
 static unsigned char *ngx_http_precancel_json_object_write(unsigned char *dst,
     const ngx_http_precancel_json_node_t *obj, size_t level);
-static size_t utf8_sequence(const unsigned char *p, const unsigned char *end);
-static unsigned char *utf8_encode(unsigned char *dst, unsigned long cp);
+static size_t ngx_http_precancel_json_utf8_sequence(const unsigned char *p,
+    const unsigned char *end);
+static unsigned char *ngx_http_precancel_json_utf8_encode(unsigned char *dst,
+    unsigned long cp);
 static const unsigned char *ngx_http_precancel_json_skip_space(
     const unsigned char *p, const unsigned char *end);
-static int hex4(const unsigned char *p, const unsigned char *end,
-    unsigned long *cp);
+static int ngx_http_precancel_json_hex4(const unsigned char *p,
+    const unsigned char *end, unsigned long *cp);
 static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
     const unsigned char *end, unsigned char *dst, size_t *dst_len);
 static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
@@ -295,7 +297,7 @@ ngx_http_precancel_utf8_valid(const unsigned char *s, size_t len)
     end = s + len;
 
     while (s < end) {
-        n = utf8_sequence(s, end);
+        n = ngx_http_precancel_json_utf8_sequence(s, end);
         if (n == 0) {
             return 0;
         }
@@ -314,7 +316,8 @@ ngx_http_precancel_utf8_valid(const unsigned char *s, size_t len)
  */
 
 static size_t
-utf8_sequence(const unsigned char *p, const unsigned char *end)
+ngx_http_precancel_json_utf8_sequence(const unsigned char *p,
+    const unsigned char *end)
 {
     size_t         n, i;
     unsigned char  c, lo, hi;
@@ -374,7 +377,7 @@ utf8_sequence(const unsigned char *p, const unsigned char *end)
 
 
 static unsigned char *
-utf8_encode(unsigned char *dst, unsigned long cp)
+ngx_http_precancel_json_utf8_encode(unsigned char *dst, unsigned long cp)
 {
     if (cp < 0x80) {
         *dst++ = (unsigned char) cp;
@@ -712,7 +715,8 @@ ngx_http_precancel_json_skip_space(const unsigned char *p,
 
 
 static int
-hex4(const unsigned char *p, const unsigned char *end, unsigned long *cp)
+ngx_http_precancel_json_hex4(const unsigned char *p, const unsigned char *end,
+    unsigned long *cp)
 {
     size_t         i;
     unsigned char  c;
@@ -810,7 +814,7 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
         }
 
         if (c >= 0x80) {
-            n = utf8_sequence(p, end);
+            n = ngx_http_precancel_json_utf8_sequence(p, end);
             if (n == 0) {
                 *pp = p;
                 return "invalid UTF-8 in string";
@@ -841,7 +845,7 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
         case 't':  c = '\t'; break;
 
         case 'u':
-            if (!hex4(p + 2, end, &cp)) {
+            if (!ngx_http_precancel_json_hex4(p + 2, end, &cp)) {
                 *pp = p;
                 return "invalid \\u escape";
             }
@@ -853,7 +857,7 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
             if (cp >= 0xd800 && cp <= 0xdbff) {
                 if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
-                    || !hex4(p + 8, end, &lo)
+                    || !ngx_http_precancel_json_hex4(p + 8, end, &lo)
                     || lo < 0xdc00 || lo > 0xdfff)
                 {
                     *pp = p;
@@ -865,7 +869,7 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
             }
 
             if (d) {
-                d = utf8_encode(d, cp);
+                d = ngx_http_precancel_json_utf8_encode(d, cp);
             }
 
             p += 6;
