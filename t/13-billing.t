@@ -300,6 +300,7 @@ X-Sub: sub_42
 
 
 === TEST 15: remove_scheduled_cancellation with no parameter: an empty body
+--- needs: debug
 --- keep
 /api/v2/subscriptions/$precancel_subscription_id/remove_scheduled_cancellation
 --- request
@@ -417,6 +418,7 @@ X-Error: ^session URL "https://billing\.example\.com/pages/v3/\d+-\d+/" does not
 
 
 === TEST 23: the API key is in no debug line: the proxy's header dump is paused
+--- needs: debug
 --- billing
 /api/v2/hosted_pages/pre_cancel
 --- request
