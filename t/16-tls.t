@@ -119,8 +119,15 @@ close $dl;
 
 cmp_ok(scalar @signatures, '>=', 2,
        'debug log sweep: the stand-in received signed calls over TLS');
-ok((grep { /precancel subrequest "\/_precancel", precancel body: / } @debug),
-   'debug log sweep: the log is at debug level for these calls');
+SKIP: {
+    skip('debug log sweep: the log cannot be at debug level: this nginx '
+         . 'was built without --with-debug', 1)
+        unless PrecancelTest::nginx_has_debug();
+
+    ok((grep { /precancel subrequest "\/_precancel", precancel body: / }
+        @debug),
+       'debug log sweep: the log is at debug level for these calls');
+}
 
 my %seen = map { $_ => 1 } @signatures;
 my @leaks = grep { my $l = $_; grep { index($l, $_) >= 0 } keys %seen }
@@ -305,7 +312,7 @@ proxy_ssl_server_name         on;
 
 
 
-=== TEST 10: without keepalive, a new TLS connection (and handshake) per call
+=== TEST 10: default proxy_http_version: a new TLS connection (and handshake) per call, keepalive from nginx 1.29.7 (1.1 by default)
 --- tls
 proxy_pass https://provider.test/tls;
 proxy_ssl_verify              on;
@@ -316,12 +323,13 @@ proxy_ssl_server_name         on;
 --- error_code eval
 [302, 302]
 --- response_headers_like eval
+my $second = PrecancelTest::nginx_version() >= 1029007 ? 2 : 1;
 ["Location: ^https://cancel\\.example\\.com/tls/provider\\.test/TLSv1\\.\\d/1/\$",
- "Location: ^https://cancel\\.example\\.com/tls/provider\\.test/TLSv1\\.\\d/1/\$"]
+ "Location: ^https://cancel\\.example\\.com/tls/provider\\.test/TLSv1\\.\\d/$second/\$"]
 
 
 
-=== TEST 11: nginx 1.22 offers TLS 1.2 at most to an upstream by default
+=== TEST 11: nginx 1.22 offers TLS 1.2 at most to an upstream by default (1.23.4 and later TLS 1.3)
 --- tls
 proxy_pass https://127.0.0.1:$TEST_NGINX_TLS_GOOD/tls;
 proxy_ssl_verify              on;
@@ -331,8 +339,9 @@ proxy_ssl_name                provider.test;
 --- request
 GET /account/cancel
 --- error_code: 302
---- response_headers_like
-Location: ^https://cancel\.example\.com/tls/provider\.test/TLSv1\.2/\d+/$
+--- response_headers_like eval
+my $tls = PrecancelTest::nginx_version() >= 1023004 ? 3 : 2;
+"Location: ^https://cancel\\.example\\.com/tls/provider\\.test/TLSv1\\.$tls/\\d+/\$"
 
 
 
