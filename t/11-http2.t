@@ -24,6 +24,8 @@ plan skip_all => "TEST_NGINX_LOAD_MODULES does not name the module"
     unless $module && -f $module;
 plan skip_all => "nginx has no HTTP/2 module"
     unless `$nginx -V 2>&1` =~ /--with-http_v2_module/;
+plan skip_all => "nginx has no stub_status module"
+    unless PrecancelTest::nginx_has_module("stub_status");
 plan skip_all => "curl cannot speak HTTP/2"
     unless `curl --version 2>&1` =~ /\bHTTP2\b/;
 

@@ -172,6 +172,7 @@ method POST
 
 
 === TEST 10: a subrequest is not verified: auth_request into a verifying location passes
+--- needs: auth_request
 --- config
     location = /webhooks/stripe {
         webhook_verify             stripe;
