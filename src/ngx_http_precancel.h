@@ -4,7 +4,7 @@
  * the status of a precancel, its per-request context, the engine's
  * location configuration and the interface a provider fills in.
  *
- * The engine (ngx_http_precancel_module.c, ngx_http_precancel_request.c)
+ * The engine (ngx_http_precancel_module.c, ngx_http_precancel_request.[ch])
  * knows no provider: it reads the browser's request, asks the location's
  * provider for the body and the request headers, POSTs them as an
  * in-memory subrequest, checks the transport (status, size, completeness,
@@ -195,27 +195,7 @@ struct ngx_http_precancel_provider_s {
 extern ngx_module_t  ngx_http_precancel_module;
 
 
-/* the engine (ngx_http_precancel_request.c) */
-ngx_int_t ngx_http_precancel_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_precancel_request_init(ngx_conf_t *cf);
-ngx_http_precancel_ctx_t *ngx_http_precancel_var_ctx(ngx_http_request_t *r);
-ngx_int_t ngx_http_precancel_fail(ngx_http_request_t *r,
-    ngx_http_precancel_ctx_t *ctx, ngx_uint_t status, const char *fmt, ...);
-ngx_int_t ngx_http_precancel_quote_message(ngx_http_request_t *r,
-    ngx_http_precancel_ctx_t *ctx, ngx_str_t *dst, const u_char *src,
-    size_t len);
-ngx_int_t ngx_http_precancel_add_secret(ngx_conf_t *cf,
-    ngx_array_t **secrets, const u_char *secret, size_t len);
-ngx_int_t ngx_http_precancel_read_json(ngx_http_request_t *r,
-    ngx_http_precancel_ctx_t *ctx, u_char *data, size_t len,
-    ngx_http_precancel_json_want_t *wants, size_t nwants, const char **err,
-    size_t *err_off);
-ngx_int_t ngx_http_precancel_push_header(ngx_list_t *headers,
-    ngx_http_precancel_header_t *hd, ngx_str_t *value);
-void ngx_http_precancel_hash_headers(ngx_http_precancel_header_t *hd,
-    ngx_uint_t n);
-
-/* for the providers' modules (ngx_http_precancel_module.c) */
+/* the engine's module (ngx_http_precancel_module.c), for the providers */
 
 /* at preconfiguration: the provider becomes a precancel_provider value */
 ngx_int_t ngx_http_precancel_add_provider(ngx_conf_t *cf,

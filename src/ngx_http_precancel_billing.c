@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_http_precancel.h"
+#include "ngx_http_precancel_request.h"
 #include "ngx_http_precancel_form.h"
 #include "ngx_edge_secret.h"
 

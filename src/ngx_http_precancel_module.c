@@ -26,6 +26,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_precancel.h"
+#include "ngx_http_precancel_request.h"
 #include "ngx_edge_codec.h"
 #include "ngx_http_precancel_tls.h"
 #include "ngx_http_precancel_origin.h"

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_http_precancel.h"
+#include "ngx_http_precancel_request.h"
 #include "ngx_http_precancel_origin.h"
 #include "ngx_http_precancel_tls.h"
 #include "ngx_http_precancel_url.h"

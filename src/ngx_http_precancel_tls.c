@@ -42,6 +42,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_precancel.h"
+#include "ngx_http_precancel_request.h"
 #include "ngx_http_precancel_tls.h"
 
 

@@ -28,6 +28,44 @@ static const char *ngx_http_webhook_verify_add(
 
 
 /*
+ * Every list in one place, each entry at the index of its enum value, so
+ * a value added to an enum without its entry is an empty slot that
+ * t/unit/test_webhook_scheme.c finds.
+ */
+
+const ngx_http_webhook_verify_mac_t
+    ngx_http_webhook_verify_macs[NGX_HTTP_WEBHOOK_VERIFY_MACS] =
+{
+    [NGX_HTTP_WEBHOOK_VERIFY_SHA1] =
+        { .word = "sha1", .digest = "SHA1", .size = 20 },
+    [NGX_HTTP_WEBHOOK_VERIFY_SHA256] =
+        { .word = "sha256", .digest = "SHA256", .size = 32 },
+    [NGX_HTTP_WEBHOOK_VERIFY_SHA512] =
+        { .word = "sha512", .digest = "SHA512", .size = 64 }
+};
+
+
+const ngx_http_webhook_verify_digest_t
+    ngx_http_webhook_verify_digests[NGX_HTTP_WEBHOOK_VERIFY_DIGESTS] =
+{
+    [NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY] =
+        { .word = "body", .digest = NULL },
+    [NGX_HTTP_WEBHOOK_VERIFY_MD5_HEX] =
+        { .word = "md5_hex", .digest = "MD5" },
+    [NGX_HTTP_WEBHOOK_VERIFY_SHA256_HEX] =
+        { .word = "sha256_hex", .digest = "SHA256" }
+};
+
+
+const char  *const
+    ngx_http_webhook_verify_encodings[NGX_HTTP_WEBHOOK_VERIFY_ENCODINGS] =
+{
+    [NGX_HTTP_WEBHOOK_VERIFY_HEX] = "hex",
+    [NGX_HTTP_WEBHOOK_VERIFY_BASE64] = "base64"
+};
+
+
+/*
  * Fields by name: a table of this many fields read by position invites a
  * value in the wrong column.
  */
@@ -36,14 +74,14 @@ const ngx_http_webhook_verify_scheme_t  ngx_http_webhook_verify_schemes[] = {
 
     { .name = "cheddargetter",
       .header = "X-CG-SIGNATURE",
-      .mac = "SHA256", .mac_size = 32,
-      .body_digest = "MD5",
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256,
+      .body_digest = NGX_HTTP_WEBHOOK_VERIFY_MD5_HEX,
       .format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX },
 
     { .name = "stripe",
       .header = "Stripe-Signature",
-      .mac = "SHA256", .mac_size = 32,
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256,
       .format = NGX_HTTP_WEBHOOK_VERIFY_STRIPE,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX,
       .signed_prefix = NGX_HTTP_WEBHOOK_VERIFY_SIGNED_T_DOT,
@@ -52,7 +90,7 @@ const ngx_http_webhook_verify_scheme_t  ngx_http_webhook_verify_schemes[] = {
     { .name = "github",
       .header = "X-Hub-Signature-256",
       .prefix = "sha256=",
-      .mac = "SHA256", .mac_size = 32,
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256,
       .format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX },
 
@@ -60,7 +98,7 @@ const ngx_http_webhook_verify_scheme_t  ngx_http_webhook_verify_schemes[] = {
       .header = "webhook-signature",
       .id_header = "webhook-id",
       .time_header = "webhook-timestamp",
-      .mac = "SHA256", .mac_size = 32,
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256,
       .format = NGX_HTTP_WEBHOOK_VERIFY_STANDARD,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_BASE64,
       .signed_prefix = NGX_HTTP_WEBHOOK_VERIFY_SIGNED_ID_T_DOT,
@@ -69,7 +107,7 @@ const ngx_http_webhook_verify_scheme_t  ngx_http_webhook_verify_schemes[] = {
 
     { .name = "shopify",
       .header = "X-Shopify-Hmac-Sha256",
-      .mac = "SHA256", .mac_size = 32,
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256,
       .format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_BASE64 },
 
@@ -77,7 +115,7 @@ const ngx_http_webhook_verify_scheme_t  ngx_http_webhook_verify_schemes[] = {
       .header = "X-Slack-Signature",
       .time_header = "X-Slack-Request-Timestamp",
       .prefix = "v0=",
-      .mac = "SHA256", .mac_size = 32,
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256,
       .format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX,
       .signed_prefix = NGX_HTTP_WEBHOOK_VERIFY_SIGNED_V0_T,
@@ -87,7 +125,7 @@ const ngx_http_webhook_verify_scheme_t  ngx_http_webhook_verify_schemes[] = {
       .header = "X-Hub-Signature",
       .prefix = "sha1=",
       .prefix_optional = 1,
-      .mac = "SHA1", .mac_size = 20,
+      .mac = NGX_HTTP_WEBHOOK_VERIFY_SHA1,
       .format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN,
       .encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX },
 
@@ -246,7 +284,7 @@ static const char *
 ngx_http_webhook_verify_add(const ngx_http_webhook_verify_scheme_t *scheme,
     const unsigned char *p, size_t len, ngx_http_webhook_verify_sig_t *sig)
 {
-    size_t          n;
+    size_t          n, size;
     const char     *err;
     unsigned char  *mac;
     unsigned char   buf[NGX_HTTP_PRECANCEL_HMAC_MAX + 3];
@@ -256,9 +294,10 @@ ngx_http_webhook_verify_add(const ngx_http_webhook_verify_scheme_t *scheme,
     }
 
     mac = sig->mac[sig->n];
+    size = ngx_http_webhook_verify_macs[scheme->mac].size;
 
     if (scheme->encoding == NGX_HTTP_WEBHOOK_VERIFY_HEX) {
-        if (len != 2 * scheme->mac_size) {
+        if (len != 2 * size) {
             return "signature of the wrong length";
         }
 
@@ -272,7 +311,7 @@ ngx_http_webhook_verify_add(const ngx_http_webhook_verify_scheme_t *scheme,
         err = ngx_edge_base64_decode(buf, &n, p, len);
 
         if (err == NULL) {
-            if (n != scheme->mac_size) {
+            if (n != size) {
                 return "signature of the wrong length";
             }
 

@@ -33,8 +33,27 @@ typedef enum {
 
 typedef enum {
     NGX_HTTP_WEBHOOK_VERIFY_HEX = 0,
-    NGX_HTTP_WEBHOOK_VERIFY_BASE64
+    NGX_HTTP_WEBHOOK_VERIFY_BASE64,
+    NGX_HTTP_WEBHOOK_VERIFY_ENCODINGS      /* how many */
 } ngx_http_webhook_verify_encoding_e;
+
+
+/* the HMAC's digest: ngx_http_webhook_verify_macs[] describes each */
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_SHA1 = 0,
+    NGX_HTTP_WEBHOOK_VERIFY_SHA256,
+    NGX_HTTP_WEBHOOK_VERIFY_SHA512,
+    NGX_HTTP_WEBHOOK_VERIFY_MACS           /* how many */
+} ngx_http_webhook_verify_mac_e;
+
+
+/* what the MAC covers: ngx_http_webhook_verify_digests[] describes each */
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY = 0,  /* the body itself */
+    NGX_HTTP_WEBHOOK_VERIFY_MD5_HEX,       /* the hex of its MD5 */
+    NGX_HTTP_WEBHOOK_VERIFY_SHA256_HEX,    /* the hex of its SHA-256 */
+    NGX_HTTP_WEBHOOK_VERIFY_DIGESTS        /* how many */
+} ngx_http_webhook_verify_digest_e;
 
 
 /* what stands before the body (or its digest) in the signed message */
@@ -53,13 +72,13 @@ typedef struct {
     const char  *time_header;   /* the timestamp, or NULL (none, or Stripe's
                                    t= in the signature header) */
     const char  *prefix;        /* before the MAC in a plain header, or NULL */
-    const char  *mac;           /* OpenSSL digest name of the HMAC */
-    size_t       mac_size;      /* its size in bytes */
-    const char  *body_digest;   /* the MAC covers the lowercase hex of this
-                                   digest of the body, or NULL: the body */
+
+    /* enums, not bit-fields: a new value cannot be cut short */
+    ngx_http_webhook_verify_mac_e       mac;
+    ngx_http_webhook_verify_digest_e    body_digest;
+    ngx_http_webhook_verify_encoding_e  encoding;
 
     unsigned     format:2;      /* format_e */
-    unsigned     encoding:1;    /* encoding_e */
     unsigned     signed_prefix:2;   /* signed_e */
     unsigned     prefix_optional:1;
     unsigned     timed:1;       /* there is a timestamp to check */
@@ -78,6 +97,27 @@ typedef struct {
     size_t                time_len;
 } ngx_http_webhook_verify_sig_t;
 
+
+typedef struct {
+    const char  *word;          /* in "webhook_verify_custom mac=" */
+    const char  *digest;        /* OpenSSL's name of the digest */
+    size_t       size;          /* bytes in a MAC */
+} ngx_http_webhook_verify_mac_t;
+
+
+typedef struct {
+    const char  *word;          /* in "webhook_verify_custom signed=" */
+    const char  *digest;        /* OpenSSL's name, or NULL: the body */
+} ngx_http_webhook_verify_digest_t;
+
+
+/* indexed by mac_e, digest_e and encoding_e */
+extern const ngx_http_webhook_verify_mac_t
+    ngx_http_webhook_verify_macs[NGX_HTTP_WEBHOOK_VERIFY_MACS];
+extern const ngx_http_webhook_verify_digest_t
+    ngx_http_webhook_verify_digests[NGX_HTTP_WEBHOOK_VERIFY_DIGESTS];
+extern const char  *const
+    ngx_http_webhook_verify_encodings[NGX_HTTP_WEBHOOK_VERIFY_ENCODINGS];
 
 /* the built-in schemes, ending with one whose name is NULL */
 extern const ngx_http_webhook_verify_scheme_t
@@ -118,7 +158,7 @@ const char *ngx_http_webhook_verify_key(
     const ngx_http_webhook_verify_scheme_t *scheme, const unsigned char *in,
     size_t len, unsigned char *key, size_t *key_len);
 
-/* 1 when mac (scheme's mac_size bytes) is one of sig's, in constant time */
+/* 1 when mac (size bytes) is one of sig's, in constant time */
 int ngx_http_webhook_verify_match(const ngx_http_webhook_verify_sig_t *sig,
     const unsigned char *mac, size_t size);
 
