@@ -20,6 +20,8 @@ my ($module) = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
 
 plan skip_all => "TEST_NGINX_LOAD_MODULES does not name the module"
     unless $module && -f $module;
+plan skip_all => "nginx has no HTTP/2 module"
+    unless PrecancelTest::nginx_has_module("v2");
 plan skip_all => "curl with HTTP/2 is needed"
     unless `curl --version 2>/dev/null` =~ /\bHTTP2\b/;
 
