@@ -33,9 +33,6 @@
 
 #define NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX  64
 
-/* HMAC keys of a secret: SHA-1, SHA-256, SHA-512, each raw or whsec_ */
-#define NGX_HTTP_WEBHOOK_VERIFY_KEYINGS    6
-
 
 /* the outcome of a request, for $webhook_verify_status */
 typedef enum {
@@ -64,16 +61,17 @@ typedef struct {
     ngx_str_t                   label;
     u_char                     *raw;
     size_t                      len;
-    ngx_edge_hmac_t            *hmac[NGX_HTTP_WEBHOOK_VERIFY_KEYINGS];
+
+    /* its HMAC keys: [whsec][mac_e], the bytes as written or decoded */
+    ngx_edge_hmac_t            *hmac[2][NGX_HTTP_WEBHOOK_VERIFY_MACS];
 } ngx_http_webhook_verify_secret_t;
 
 
 typedef struct {
     ngx_array_t                              secrets;   /* secret_t * */
 
-    /* prepared digests of the body, shared by the locations */
-    ngx_edge_digest_t             *md5;
-    ngx_edge_digest_t             *sha256;
+    /* prepared digests of the body, shared by the locations: digest_e */
+    ngx_edge_digest_t             *digests[NGX_HTTP_WEBHOOK_VERIFY_DIGESTS];
 } ngx_http_webhook_verify_main_conf_t;
 
 
@@ -81,6 +79,16 @@ typedef struct {
     ngx_str_t                                name;      /* lowercase */
     const char                              *display;
 } ngx_http_webhook_verify_header_t;
+
+
+/* a NAME= of webhook_verify_custom: sets the scheme from the value */
+typedef ngx_int_t (*ngx_http_webhook_verify_custom_pt)(
+    ngx_http_webhook_verify_scheme_t *s, u_char *value);
+
+typedef struct {
+    ngx_str_t                                name;
+    ngx_http_webhook_verify_custom_pt        set;
+} ngx_http_webhook_verify_custom_t;
 
 
 typedef struct {
@@ -134,6 +142,15 @@ static ngx_uint_t ngx_http_webhook_verify_same(
 static ngx_int_t ngx_http_webhook_verify_start(ngx_http_request_t *r,
     ngx_http_webhook_verify_loc_conf_t *wlcf,
     ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_signature(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_prefix(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_contexts(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx);
 static ngx_int_t ngx_http_webhook_verify_find_header(ngx_http_request_t *r,
     ngx_http_webhook_verify_header_t *header, ngx_str_t *value,
     ngx_http_webhook_verify_ctx_t *ctx);
@@ -171,14 +188,41 @@ static char *ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     ngx_http_webhook_verify_loc_conf_t *conf);
+static ngx_edge_hmac_t *ngx_http_webhook_verify_key_hmac(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf,
+    ngx_http_webhook_verify_secret_t *s);
+static char *ngx_http_webhook_verify_body_digest(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf);
 static ngx_int_t ngx_http_webhook_verify_header_name(ngx_conf_t *cf,
     ngx_http_webhook_verify_header_t *header, const char *name);
 static char *ngx_http_webhook_verify(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_webhook_verify_known(ngx_conf_t *cf,
+    ngx_str_t *known);
 static char *ngx_http_webhook_verify_secret_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_webhook_verify_label(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *wlcf, ngx_str_t *label);
+static ngx_int_t ngx_http_webhook_verify_read_secret(ngx_conf_t *cf,
+    ngx_http_webhook_verify_secret_t *s);
 static char *ngx_http_webhook_verify_custom(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_webhook_verify_custom_param(
+    ngx_http_webhook_verify_scheme_t *s, ngx_str_t *param);
+static ngx_int_t ngx_http_webhook_verify_custom_set_header(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v);
+static ngx_int_t ngx_http_webhook_verify_custom_set_timestamp(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v);
+static ngx_int_t ngx_http_webhook_verify_custom_set_prefix(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v);
+static ngx_int_t ngx_http_webhook_verify_custom_set_mac(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v);
+static ngx_int_t ngx_http_webhook_verify_custom_set_encoding(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v);
+static ngx_int_t ngx_http_webhook_verify_custom_set_signed(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v);
+static ngx_int_t ngx_http_webhook_verify_custom_header(ngx_conf_t *cf,
+    const char *name);
 static char *ngx_http_webhook_verify_methods(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_webhook_verify_allow(ngx_conf_t *cf,
@@ -336,6 +380,24 @@ static ngx_conf_bitmask_t  ngx_http_webhook_verify_method_names[] = {
 /* "webhook_verify custom": the scheme comes from webhook_verify_custom */
 static const ngx_http_webhook_verify_scheme_t
     ngx_http_webhook_verify_custom_scheme = { .name = "custom" };
+
+
+/*
+ * The parameters of webhook_verify_custom; the words of their values are
+ * in the tables of ngx_http_webhook_verify_scheme.c.
+ */
+
+static ngx_http_webhook_verify_custom_t
+    ngx_http_webhook_verify_custom_params[] =
+{
+    { ngx_string("header"), ngx_http_webhook_verify_custom_set_header },
+    { ngx_string("timestamp"), ngx_http_webhook_verify_custom_set_timestamp },
+    { ngx_string("prefix"), ngx_http_webhook_verify_custom_set_prefix },
+    { ngx_string("mac"), ngx_http_webhook_verify_custom_set_mac },
+    { ngx_string("encoding"), ngx_http_webhook_verify_custom_set_encoding },
+    { ngx_string("signed"), ngx_http_webhook_verify_custom_set_signed },
+    { ngx_null_string, NULL }
+};
 
 
 static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
@@ -545,13 +607,25 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
     ngx_http_webhook_verify_loc_conf_t *wlcf,
     ngx_http_webhook_verify_ctx_t *ctx)
 {
-    size_t                                   len;
-    ngx_str_t                                value, id, time;
-    ngx_uint_t                               i, n;
-    const char                              *err;
-    const ngx_http_webhook_verify_scheme_t  *scheme;
+    if (ngx_http_webhook_verify_signature(r, wlcf, ctx) != NGX_OK
+        || ngx_http_webhook_verify_prefix(r, wlcf, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-    scheme = wlcf->use;
+    return ngx_http_webhook_verify_contexts(r, wlcf, ctx);
+}
+
+
+/* the signature header, parsed into ctx->sig */
+
+static ngx_int_t
+ngx_http_webhook_verify_signature(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    ngx_str_t    value;
+    const char  *err;
 
     if (ngx_http_webhook_verify_find_header(r, &wlcf->header, &value, ctx)
         != NGX_OK)
@@ -566,7 +640,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
                                             "out of memory");
     }
 
-    err = ngx_http_webhook_verify_parse(scheme, value.data, value.len,
+    err = ngx_http_webhook_verify_parse(wlcf->use, value.data, value.len,
                                         ctx->sig);
     if (err) {
         return ngx_http_webhook_verify_fail(r, ctx,
@@ -574,6 +648,26 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
                                             "malformed \"%s\" header: %s",
                                             wlcf->header.display, err);
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The message id and the timestamp (checked against the tolerance), and
+ * what the scheme signs of them before the body, into ctx->prefix.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_prefix(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    size_t                                   len;
+    ngx_str_t                                id, time;
+    const ngx_http_webhook_verify_scheme_t  *scheme;
+
+    scheme = wlcf->use;
 
     ngx_str_null(&id);
     ngx_str_null(&time);
@@ -605,20 +699,38 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
 
     len = ngx_http_webhook_verify_signed_prefix(scheme, NULL, id.data, id.len,
                                                 time.data, time.len);
-    if (len) {
-        ctx->prefix.data = ngx_pnalloc(r->pool, len);
-        if (ctx->prefix.data == NULL) {
-            return ngx_http_webhook_verify_fail(r, ctx,
-                                                NGX_HTTP_WEBHOOK_VERIFY_ERROR,
-                                                "out of memory");
-        }
-
-        ctx->prefix.len = ngx_http_webhook_verify_signed_prefix(scheme,
-                                  ctx->prefix.data, id.data, id.len,
-                                  time.data, time.len);
+    if (len == 0) {
+        return NGX_OK;
     }
 
-    /* the contexts are OpenSSL's memory: freed by the pool cleanup */
+    ctx->prefix.data = ngx_pnalloc(r->pool, len);
+    if (ctx->prefix.data == NULL) {
+        return ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "out of memory");
+    }
+
+    ctx->prefix.len = ngx_http_webhook_verify_signed_prefix(scheme,
+                              ctx->prefix.data, id.data, id.len,
+                              time.data, time.len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The request's own hashing contexts, copied from the location's keyed
+ * ones: one digest of the body, or an HMAC for each secret, fed with the
+ * prefix.
+ * They are OpenSSL's memory: freed by the pool cleanup.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_contexts(ngx_http_request_t *r,
+    ngx_http_webhook_verify_loc_conf_t *wlcf,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    ngx_uint_t  i, n;
 
     n = wlcf->secrets->nelts;
 
@@ -632,8 +744,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
     if (wlcf->digest) {
         /* one digest of the body; the MACs of it are made at the end */
 
-        ctx->digest = ngx_edge_digest_dup(wlcf->digest,
-                                                    &ctx->failed);
+        ctx->digest = ngx_edge_digest_dup(wlcf->digest, &ctx->failed);
         if (ctx->digest == NULL) {
             goto failed;
         }
@@ -642,8 +753,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
     }
 
     for (i = 0; i < n; i++) {
-        ctx->macs[i] = ngx_edge_hmac_dup(wlcf->hmacs[i],
-                                                   &ctx->failed);
+        ctx->macs[i] = ngx_edge_hmac_dup(wlcf->hmacs[i], &ctx->failed);
         if (ctx->macs[i] == NULL) {
             goto failed;
         }
@@ -651,7 +761,7 @@ ngx_http_webhook_verify_start(ngx_http_request_t *r,
         ctx->nmacs++;
 
         if (ngx_edge_hmac_update(ctx->macs[i], ctx->prefix.data,
-                                           ctx->prefix.len, &ctx->failed)
+                                 ctx->prefix.len, &ctx->failed)
             != 0)
         {
             goto failed;
@@ -665,7 +775,6 @@ failed:
     return ngx_http_webhook_verify_fail(r, ctx, NGX_HTTP_WEBHOOK_VERIFY_ERROR,
                                         "%s failed", ctx->failed);
 }
-
 
 /* exactly one header of that name: none is missing, two are ambiguous */
 
@@ -845,7 +954,7 @@ static void
 ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx)
 {
-    size_t                               n;
+    size_t                               n, size;
     ngx_uint_t                           i;
     ngx_edge_hmac_t                     *mac;
     ngx_http_webhook_verify_secret_t   **secret;
@@ -854,6 +963,7 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     u_char                               hex[NGX_HTTP_PRECANCEL_HMAC_MAX_HEX];
 
     wlcf = ctx->conf;
+    size = ngx_http_webhook_verify_macs[wlcf->use->mac].size;
 
     if (ctx->in_file) {
         ngx_http_webhook_verify_cleanup(ctx);
@@ -909,7 +1019,7 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
             goto failed;
         }
 
-        if (ngx_http_webhook_verify_match(ctx->sig, md, wlcf->use->mac_size)) {
+        if (ngx_http_webhook_verify_match(ctx->sig, md, size)) {
             ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
             ctx->secret = secret[i]->label;
 
@@ -1333,31 +1443,8 @@ static char *
 ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     ngx_http_webhook_verify_loc_conf_t *conf)
 {
-    size_t                                   len;
-    ngx_uint_t                               i, k;
-    const char                              *err, *failed;
-    ngx_pool_cleanup_t                      *cln;
-    ngx_edge_digest_t                      **digest;
-    ngx_http_webhook_verify_secret_t       **secret, *s;
-    ngx_http_webhook_verify_main_conf_t     *wmcf;
-    const ngx_http_webhook_verify_scheme_t  *scheme;
-    u_char                                   key[NGX_EDGE_SECRET_MAX];
-
-    static const char                        what[] = "webhook secret";
-
-    scheme = conf->use;
-
-    if (ngx_strcmp(scheme->mac, "SHA1") == 0) {
-        k = 0;
-
-    } else if (ngx_strcmp(scheme->mac, "SHA256") == 0) {
-        k = 1;
-
-    } else {
-        k = 2;
-    }
-
-    k += scheme->whsec ? 3 : 0;
+    ngx_uint_t                          i;
+    ngx_http_webhook_verify_secret_t  **secret;
 
     conf->hmacs = ngx_palloc(cf->pool, conf->secrets->nelts
                                        * sizeof(ngx_edge_hmac_t *));
@@ -1368,51 +1455,87 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     secret = conf->secrets->elts;
 
     for (i = 0; i < conf->secrets->nelts; i++) {
-        s = secret[i];
-
-        if (s->hmac[k] == NULL) {
-
-            if (s->raw == NULL) {
-                /* cannot be: every merge comes before postconfiguration */
-                ngx_log_error(NGX_LOG_ALERT, cf->log, 0,
-                              "%s file \"%V\" was already forgotten",
-                              what, &s->file);
-                return NGX_CONF_ERROR;
-            }
-
-            err = ngx_http_webhook_verify_key(scheme, s->raw, s->len, key,
-                                              &len);
-            if (err) {
-                OPENSSL_cleanse(key, sizeof(key));
-                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                              "%s file \"%V\" %s, as wanted by "
-                              "\"webhook_verify %s\" in %V:%ui", what,
-                              &s->file, err, scheme->name, &conf->file,
-                              conf->line);
-                return NGX_CONF_ERROR;
-            }
-
-            /* cleanses key */
-
-            s->hmac[k] = ngx_edge_secret_hmac(cf, scheme->mac, key,
-                                                     len, what, &s->file);
-            if (s->hmac[k] == NULL) {
-                return NGX_CONF_ERROR;
-            }
+        conf->hmacs[i] = ngx_http_webhook_verify_key_hmac(cf, conf,
+                                                          secret[i]);
+        if (conf->hmacs[i] == NULL) {
+            return NGX_CONF_ERROR;
         }
-
-        conf->hmacs[i] = s->hmac[k];
     }
 
-    if (scheme->body_digest == NULL) {
+    if (conf->use->body_digest == NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY) {
         return NGX_CONF_OK;
     }
+
+    return ngx_http_webhook_verify_body_digest(cf, conf);
+}
+
+
+/* the secret's HMAC context for the location's scheme, keyed on first use */
+
+static ngx_edge_hmac_t *
+ngx_http_webhook_verify_key_hmac(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf,
+    ngx_http_webhook_verify_secret_t *s)
+{
+    size_t                                   len;
+    const char                              *err;
+    ngx_edge_hmac_t                        **hmac;
+    const ngx_http_webhook_verify_mac_t     *mac;
+    const ngx_http_webhook_verify_scheme_t  *scheme;
+    u_char                                   key[NGX_EDGE_SECRET_MAX];
+
+    static const char                        what[] = "webhook secret";
+
+    scheme = conf->use;
+    mac = &ngx_http_webhook_verify_macs[scheme->mac];
+    hmac = &s->hmac[scheme->whsec][scheme->mac];
+
+    if (*hmac) {
+        return *hmac;
+    }
+
+    if (s->raw == NULL) {
+        /* cannot be: every merge comes before postconfiguration */
+        ngx_log_error(NGX_LOG_ALERT, cf->log, 0,
+                      "%s file \"%V\" was already forgotten", what, &s->file);
+        return NULL;
+    }
+
+    err = ngx_http_webhook_verify_key(scheme, s->raw, s->len, key, &len);
+    if (err) {
+        OPENSSL_cleanse(key, sizeof(key));
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "%s file \"%V\" %s, as wanted by "
+                      "\"webhook_verify %s\" in %V:%ui", what,
+                      &s->file, err, scheme->name, &conf->file,
+                      conf->line);
+        return NULL;
+    }
+
+    /* cleanses key */
+
+    *hmac = ngx_edge_secret_hmac(cf, mac->digest, key, len, what, &s->file);
+
+    return *hmac;
+}
+
+
+/* the prepared digest of the body the scheme signs, one for all locations */
+
+static char *
+ngx_http_webhook_verify_body_digest(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf)
+{
+    const char                           *name, *failed;
+    ngx_edge_digest_t                   **digest;
+    ngx_pool_cleanup_t                   *cln;
+    ngx_http_webhook_verify_main_conf_t  *wmcf;
 
     wmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_webhook_verify_module);
 
-    digest = (ngx_strcmp(scheme->body_digest, "MD5") == 0) ? &wmcf->md5
-                                                            : &wmcf->sha256;
+    digest = &wmcf->digests[conf->use->body_digest];
+    name = ngx_http_webhook_verify_digests[conf->use->body_digest].digest;
 
     if (*digest == NULL) {
         cln = ngx_pool_cleanup_add(cf->pool, 0);
@@ -1420,11 +1543,10 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
             return NGX_CONF_ERROR;
         }
 
-        *digest = ngx_edge_digest_create(scheme->body_digest,
-                                                   &failed);
+        *digest = ngx_edge_digest_create(name, &failed);
         if (*digest == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "%s failed for \"%s\"",
-                          failed, scheme->body_digest);
+                          failed, name);
             return NGX_CONF_ERROR;
         }
 
@@ -1468,7 +1590,7 @@ ngx_http_webhook_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
 
-    ngx_str_t                               *value;
+    ngx_str_t                               *value, known;
     const ngx_http_webhook_verify_scheme_t  *s;
 
     if (wlcf->scheme != NGX_CONF_UNSET_PTR) {
@@ -1482,18 +1604,19 @@ ngx_http_webhook_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (ngx_strcmp(value[1].data, "custom") == 0) {
-        s = &ngx_http_webhook_verify_custom_scheme;
+    s = &ngx_http_webhook_verify_custom_scheme;
 
-    } else {
+    if (ngx_strcmp(value[1].data, s->name) != 0) {
         s = ngx_http_webhook_verify_scheme_find(value[1].data, value[1].len);
 
         if (s == NULL) {
+            if (ngx_http_webhook_verify_known(cf, &known) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "unknown webhook_verify scheme \"%V\" (known: "
-                               "cheddargetter, stripe, github, standard, "
-                               "shopify, slack, retention, custom, off)",
-                               &value[1]);
+                               "unknown webhook_verify scheme \"%V\" "
+                               "(known: %V)", &value[1], &known);
             return NGX_CONF_ERROR;
         }
     }
@@ -1503,6 +1626,42 @@ ngx_http_webhook_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     wlcf->line = cf->conf_file->line;
 
     return NGX_CONF_OK;
+}
+
+
+/* what "webhook_verify" takes, from the schemes table: "stripe, ..., off" */
+
+static ngx_int_t
+ngx_http_webhook_verify_known(ngx_conf_t *cf, ngx_str_t *known)
+{
+    u_char                                  *p;
+    size_t                                   len;
+    const char                              *custom;
+    const ngx_http_webhook_verify_scheme_t  *s;
+
+    custom = ngx_http_webhook_verify_custom_scheme.name;
+    len = ngx_strlen(custom) + sizeof(", off") - 1;
+
+    for (s = ngx_http_webhook_verify_schemes; s->name; s++) {
+        len += ngx_strlen(s->name) + sizeof(", ") - 1;
+    }
+
+    p = ngx_pnalloc(cf->temp_pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    known->data = p;
+
+    for (s = ngx_http_webhook_verify_schemes; s->name; s++) {
+        p = ngx_sprintf(p, "%s, ", s->name);
+    }
+
+    p = ngx_sprintf(p, "%s, off", custom);
+
+    known->len = p - known->data;
+
+    return NGX_OK;
 }
 
 
@@ -1517,13 +1676,9 @@ ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
 
-    size_t                                 len;
     ngx_str_t                             *value, label;
-    ngx_uint_t                             i;
-    ngx_pool_cleanup_t                    *cln;
-    ngx_http_webhook_verify_secret_t      *s, **sp, **other;
+    ngx_http_webhook_verify_secret_t      *s, **sp;
     ngx_http_webhook_verify_main_conf_t   *wmcf;
-    u_char                                 buf[NGX_EDGE_SECRET_MAX + 1];
 
     value = cf->args->elts;
 
@@ -1535,56 +1690,8 @@ ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    /* the label: name=, or the position among this level's secrets */
-
-    if (cf->args->nelts == 3) {
-        if (value[2].len <= 5
-            || ngx_strncmp(value[2].data, "name=", 5) != 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\"", &value[2]);
-            return NGX_CONF_ERROR;
-        }
-
-        label.data = value[2].data + 5;
-        label.len = value[2].len - 5;
-
-        for (i = 0; i < label.len; i++) {
-            if (!(isalnum(label.data[i]) || label.data[i] == '_'
-                  || label.data[i] == '-' || label.data[i] == '.'))
-            {
-                break;
-            }
-        }
-
-        if (i < label.len || label.len > NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid secret name \"%V\": expected up to "
-                               "%d letters, digits, \"_\", \"-\" and \".\"",
-                               &label, NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX);
-            return NGX_CONF_ERROR;
-        }
-
-    } else {
-        label.data = ngx_pnalloc(cf->pool, NGX_INT_T_LEN);
-        if (label.data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        label.len = ngx_sprintf(label.data, "%ui", wlcf->secrets->nelts + 1)
-                    - label.data;
-    }
-
-    other = wlcf->secrets->elts;
-
-    for (i = 0; i < wlcf->secrets->nelts; i++) {
-        if (other[i]->label.len == label.len
-            && ngx_strncmp(other[i]->label.data, label.data, label.len) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate secret name \"%V\"", &label);
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_http_webhook_verify_label(cf, wlcf, &label) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     s = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_secret_t));
@@ -1595,28 +1702,9 @@ ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     s->file = value[1];
     s->label = label;
 
-    if (ngx_edge_secret_read(cf, &s->file, "webhook secret", buf, &len)
-        != NGX_OK)
-    {
-        OPENSSL_cleanse(buf, sizeof(buf));
+    if (ngx_http_webhook_verify_read_secret(cf, s) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-
-    /* the copy is cleansed at postconfiguration, or with the pool */
-
-    cln = ngx_pool_cleanup_add(cf->pool, len);
-    if (cln == NULL) {
-        OPENSSL_cleanse(buf, sizeof(buf));
-        return NGX_CONF_ERROR;
-    }
-
-    s->raw = cln->data;
-    s->len = len;
-    ngx_memcpy(s->raw, buf, len);
-    OPENSSL_cleanse(buf, sizeof(buf));
-
-    cln->handler = ngx_http_webhook_verify_secret_cleanup;
-    cln->data = s;
 
     wmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_webhook_verify_module);
@@ -1640,6 +1728,115 @@ ngx_http_webhook_verify_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
+ * The label of the secret webhook_verify_secret_file names: name=, or its
+ * position among this level's secrets; unique at this level.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_label(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *wlcf, ngx_str_t *label)
+{
+    ngx_str_t                          *value;
+    ngx_uint_t                          i;
+    ngx_http_webhook_verify_secret_t  **other;
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len <= 5
+            || ngx_strncmp(value[2].data, "name=", 5) != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_ERROR;
+        }
+
+        label->data = value[2].data + 5;
+        label->len = value[2].len - 5;
+
+        for (i = 0; i < label->len; i++) {
+            if (!(isalnum(label->data[i]) || label->data[i] == '_'
+                  || label->data[i] == '-' || label->data[i] == '.'))
+            {
+                break;
+            }
+        }
+
+        if (i < label->len || label->len > NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid secret name \"%V\": expected up to "
+                               "%d letters, digits, \"_\", \"-\" and \".\"",
+                               label, NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX);
+            return NGX_ERROR;
+        }
+
+    } else {
+        label->data = ngx_pnalloc(cf->pool, NGX_INT_T_LEN);
+        if (label->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        label->len = ngx_sprintf(label->data, "%ui", wlcf->secrets->nelts + 1)
+                     - label->data;
+    }
+
+    other = wlcf->secrets->elts;
+
+    for (i = 0; i < wlcf->secrets->nelts; i++) {
+        if (other[i]->label.len == label->len
+            && ngx_strncmp(other[i]->label.data, label->data, label->len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate secret name \"%V\"", label);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The secret's bytes, in a copy that postconfiguration cleanses, or the
+ * pool's cleanup if the configuration fails before that.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_read_secret(ngx_conf_t *cf,
+    ngx_http_webhook_verify_secret_t *s)
+{
+    size_t               len;
+    ngx_pool_cleanup_t  *cln;
+    u_char               buf[NGX_EDGE_SECRET_MAX + 1];
+
+    if (ngx_edge_secret_read(cf, &s->file, "webhook secret", buf, &len)
+        != NGX_OK)
+    {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, len);
+    if (cln == NULL) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return NGX_ERROR;
+    }
+
+    s->raw = cln->data;
+    s->len = len;
+    ngx_memcpy(s->raw, buf, len);
+    OPENSSL_cleanse(buf, sizeof(buf));
+
+    cln->handler = ngx_http_webhook_verify_secret_cleanup;
+    cln->data = s;
+
+    return NGX_OK;
+}
+
+
+/*
  * webhook_verify_custom header=NAME [prefix=STRING] [mac=sha1|sha256|sha512]
  *     [encoding=hex|base64] [signed=body|md5_hex|sha256_hex]
  *     [timestamp=NAME]
@@ -1651,10 +1848,8 @@ ngx_http_webhook_verify_custom(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
 
-    u_char                            *v;
-    size_t                             n;
     ngx_str_t                         *value;
-    ngx_uint_t                         i, j;
+    ngx_uint_t                         i;
     ngx_http_webhook_verify_scheme_t  *s;
 
     if (wlcf->custom != NGX_CONF_UNSET_PTR) {
@@ -1666,86 +1861,20 @@ ngx_http_webhook_verify_custom(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    s->name = "custom";
-    s->mac = "SHA256";
-    s->mac_size = 32;
+    s->name = ngx_http_webhook_verify_custom_scheme.name;
+    s->mac = NGX_HTTP_WEBHOOK_VERIFY_SHA256;
+    s->body_digest = NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY;
     s->format = NGX_HTTP_WEBHOOK_VERIFY_PLAIN;
     s->encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX;
 
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-
-        /* configuration tokens end with a NUL: v is a C string */
-
-        v = (u_char *) ngx_strchr(value[i].data, '=');
-
-        if (v == NULL) {
-            goto invalid;
-        }
-
-        n = v - value[i].data;
-        v++;
-
-        if (n == 6 && ngx_strncmp(value[i].data, "header", 6) == 0) {
-            s->header = (char *) v;
-
-        } else if (n == 9 && ngx_strncmp(value[i].data, "timestamp", 9) == 0)
-        {
-            s->time_header = (char *) v;
-            s->timed = 1;
-
-        } else if (n == 6 && ngx_strncmp(value[i].data, "prefix", 6) == 0) {
-            if (*v == '\0') {
-                goto invalid;
-            }
-
-            s->prefix = (char *) v;
-
-        } else if (n == 3 && ngx_strncmp(value[i].data, "mac", 3) == 0) {
-            if (ngx_strcmp(v, "sha1") == 0) {
-                s->mac = "SHA1";
-                s->mac_size = 20;
-
-            } else if (ngx_strcmp(v, "sha256") == 0) {
-                s->mac = "SHA256";
-                s->mac_size = 32;
-
-            } else if (ngx_strcmp(v, "sha512") == 0) {
-                s->mac = "SHA512";
-                s->mac_size = 64;
-
-            } else {
-                goto invalid;
-            }
-
-        } else if (n == 8 && ngx_strncmp(value[i].data, "encoding", 8) == 0) {
-            if (ngx_strcmp(v, "hex") == 0) {
-                s->encoding = NGX_HTTP_WEBHOOK_VERIFY_HEX;
-
-            } else if (ngx_strcmp(v, "base64") == 0) {
-                s->encoding = NGX_HTTP_WEBHOOK_VERIFY_BASE64;
-
-            } else {
-                goto invalid;
-            }
-
-        } else if (n == 6 && ngx_strncmp(value[i].data, "signed", 6) == 0) {
-            if (ngx_strcmp(v, "body") == 0) {
-                s->body_digest = NULL;
-
-            } else if (ngx_strcmp(v, "md5_hex") == 0) {
-                s->body_digest = "MD5";
-
-            } else if (ngx_strcmp(v, "sha256_hex") == 0) {
-                s->body_digest = "SHA256";
-
-            } else {
-                goto invalid;
-            }
-
-        } else {
-            goto invalid;
+        if (ngx_http_webhook_verify_custom_param(s, &value[i]) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in "
+                               "\"webhook_verify_custom\"", &value[i]);
+            return NGX_CONF_ERROR;
         }
     }
 
@@ -1755,40 +1884,165 @@ ngx_http_webhook_verify_custom(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    /* header names: a token of RFC 9110 without the rarely used marks */
-
-    for (i = 0; i < 2; i++) {
-        v = (u_char *) (i == 0 ? s->header : s->time_header);
-
-        if (v == NULL) {
-            continue;
-        }
-
-        for (j = 0; v[j]; j++) {
-            if (!(isalnum(v[j]) || v[j] == '-' || v[j] == '_')) {
-                break;
-            }
-        }
-
-        if (j == 0 || v[j] != '\0') {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid header name \"%s\" in "
-                               "\"webhook_verify_custom\"", v);
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_http_webhook_verify_custom_header(cf, s->header) != NGX_OK
+        || ngx_http_webhook_verify_custom_header(cf, s->time_header)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     wlcf->custom = s;
 
     return NGX_CONF_OK;
+}
 
-invalid:
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\" in \"webhook_verify_custom\"",
-                       &value[i]);
+/* one NAME=VALUE of webhook_verify_custom; NGX_DECLINED: not valid */
 
-    return NGX_CONF_ERROR;
+static ngx_int_t
+ngx_http_webhook_verify_custom_param(ngx_http_webhook_verify_scheme_t *s,
+    ngx_str_t *param)
+{
+    u_char                                *v;
+    size_t                                 n;
+    ngx_http_webhook_verify_custom_t      *p;
+
+    /* configuration tokens end with a NUL: v is a C string */
+
+    v = (u_char *) ngx_strchr(param->data, '=');
+
+    if (v == NULL) {
+        return NGX_DECLINED;
+    }
+
+    n = v - param->data;
+
+    for (p = ngx_http_webhook_verify_custom_params; p->name.len; p++) {
+        if (p->name.len == n
+            && ngx_strncmp(p->name.data, param->data, n) == 0)
+        {
+            return p->set(s, v + 1);
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_set_header(ngx_http_webhook_verify_scheme_t *s,
+    u_char *v)
+{
+    /* checked once every parameter is read: a later header= replaces it */
+
+    s->header = (char *) v;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_set_timestamp(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v)
+{
+    s->time_header = (char *) v;
+    s->timed = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_set_prefix(ngx_http_webhook_verify_scheme_t *s,
+    u_char *v)
+{
+    if (*v == '\0') {
+        return NGX_DECLINED;
+    }
+
+    s->prefix = (char *) v;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_set_mac(ngx_http_webhook_verify_scheme_t *s,
+    u_char *v)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_MACS; i++) {
+        if (ngx_strcmp(v, ngx_http_webhook_verify_macs[i].word) == 0) {
+            s->mac = i;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_set_encoding(
+    ngx_http_webhook_verify_scheme_t *s, u_char *v)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_ENCODINGS; i++) {
+        if (ngx_strcmp(v, ngx_http_webhook_verify_encodings[i]) == 0) {
+            s->encoding = i;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_set_signed(ngx_http_webhook_verify_scheme_t *s,
+    u_char *v)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_DIGESTS; i++) {
+        if (ngx_strcmp(v, ngx_http_webhook_verify_digests[i].word) == 0) {
+            s->body_digest = i;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* header names: a token of RFC 9110 without the rarely used marks */
+
+static ngx_int_t
+ngx_http_webhook_verify_custom_header(ngx_conf_t *cf, const char *name)
+{
+    ngx_uint_t  i;
+
+    if (name == NULL) {
+        return NGX_OK;
+    }
+
+    for (i = 0; name[i]; i++) {
+        if (!(isalnum((u_char) name[i]) || name[i] == '-' || name[i] == '_'))
+        {
+            break;
+        }
+    }
+
+    if (i == 0 || name[i] != '\0') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid header name \"%s\" in "
+                           "\"webhook_verify_custom\"", name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
