@@ -20,7 +20,7 @@ MODULE       = $(BUILD)/nginx/objs/ngx_http_precancel_module.so
 SRCS         = $(wildcard $(CURDIR)/src/*.c) $(wildcard $(CURDIR)/src/*.h)
 UNIT_TESTS   = $(BUILD)/unit/test_codec $(BUILD)/unit/test_form \
                $(BUILD)/unit/test_hmac $(BUILD)/unit/test_json \
-               $(BUILD)/unit/test_url $(BUILD)/unit/test_webhook \
+               $(BUILD)/unit/test_url $(BUILD)/unit/test_webhook_scheme \
                $(BUILD)/unit/test_origin \
                $(BUILD)/unit/test_redact
 
@@ -32,7 +32,8 @@ UNIT_SRCS_json    = src/ngx_http_precancel_json.c
 UNIT_SRCS_url     = src/ngx_http_precancel_url.c
 UNIT_SRCS_origin  = src/ngx_http_precancel_origin.c
 UNIT_SRCS_redact  = src/ngx_http_precancel_redact.c
-UNIT_SRCS_webhook = src/ngx_http_webhook_verify_scheme.c $(UNIT_SRCS_hmac)
+UNIT_SRCS_webhook_scheme = src/ngx_http_webhook_verify_scheme.c \
+                           $(UNIT_SRCS_hmac)
 
 # Test::Nginx starts nginx as a daemon, whose parent is then PID 1, and
 # waits (kill 0) until it is gone after each block: where PID 1 reaps its

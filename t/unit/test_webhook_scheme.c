@@ -1,9 +1,10 @@
 
 /*
- * Known-answer tests of the webhook verifier's pure part: each scheme's
- * header parser (what it accepts and what it refuses), the unix time
- * parser, the signed prefix, the "whsec_" key, the constant-time match,
- * and whole verifications: the examples GitHub, Slack and Standard
+ * Known-answer tests of the webhook verifier's pure part: its tables (an
+ * entry for every MAC, body digest and encoding, agreeing with OpenSSL),
+ * each scheme's header parser (what it accepts and what it refuses), the
+ * unix time parser, the signed prefix, the "whsec_" key, the constant-time
+ * match, and whole verifications: the examples GitHub, Slack and Standard
  * Webhooks publish in their documentation, and for the schemes without a
  * published example (CheddarGetter, Stripe, Shopify, Chargebee Retention)
  * vectors computed with "openssl dgst" and Perl's Digest::SHA, which
@@ -41,6 +42,7 @@ typedef struct {
 
 
 static const ngx_http_webhook_verify_scheme_t *scheme(const char *name);
+static void check_tables(void);
 static void check_parse(const parse_case_t *c);
 static void check_verify(const verify_case_t *c);
 static int verify(const verify_case_t *c, const char **why);
@@ -219,6 +221,8 @@ main(void)
           "Chargebee Retention without a prefix" },
     };
 
+    check_tables();
+
     for (i = 0; i < sizeof(parses) / sizeof(parses[0]); i++) {
         check_parse(&parses[i]);
     }
@@ -333,6 +337,102 @@ scheme(const char *name)
 }
 
 
+/*
+ * An enum value added without its table entry leaves an empty slot; a
+ * MAC's size is what OpenSSL makes of its digest, and fits the buffers.
+ */
+
+static void
+check_tables(void)
+{
+    int                                      ok;
+    size_t                                   i, j;
+    char                                     title[120];
+    const char                              *failed;
+    ngx_edge_hmac_t                         *h;
+    ngx_edge_digest_t                       *d;
+    const ngx_http_webhook_verify_mac_t     *m;
+    const ngx_http_webhook_verify_digest_t  *g;
+    const ngx_http_webhook_verify_scheme_t  *s;
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_MACS; i++) {
+        m = &ngx_http_webhook_verify_macs[i];
+
+        snprintf(title, sizeof(title), "mac %zu (%s): an OpenSSL HMAC of "
+                 "its size", i, m->word ? m->word : "no word");
+
+        ok = m->word && m->digest && m->size
+             && m->size <= NGX_HTTP_PRECANCEL_HMAC_MAX;
+
+        h = ok ? ngx_edge_hmac_create(m->digest, (unsigned char *) "k", 1,
+                                      &failed)
+               : NULL;
+
+        /* hex digits: two a byte */
+        tap_ok(h && ngx_edge_hmac_hex_len(h) / 2 == m->size, title);
+
+        ngx_edge_hmac_free(h);
+    }
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_DIGESTS; i++) {
+        g = &ngx_http_webhook_verify_digests[i];
+
+        snprintf(title, sizeof(title), "body digest %zu (%s): %s", i,
+                 g->word ? g->word : "no word",
+                 i == NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY ? "the body itself"
+                                                       : "an OpenSSL digest");
+
+        if (i == NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY) {
+            tap_ok(g->word && g->digest == NULL, title);
+            continue;
+        }
+
+        d = g->digest ? ngx_edge_digest_create(g->digest, &failed) : NULL;
+
+        tap_ok(g->word && d
+               && ngx_edge_digest_size(d) <= NGX_HTTP_PRECANCEL_HMAC_MAX,
+               title);
+
+        ngx_edge_digest_free(d);
+    }
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_ENCODINGS; i++) {
+        snprintf(title, sizeof(title), "encoding %zu has a word", i);
+        tap_ok(ngx_http_webhook_verify_encodings[i] != NULL, title);
+    }
+
+    /* the words are what webhook_verify_custom matches: one each */
+
+    ok = 1;
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_MACS; i++) {
+        for (j = i + 1; j < NGX_HTTP_WEBHOOK_VERIFY_MACS; j++) {
+            ok &= strcmp(ngx_http_webhook_verify_macs[i].word,
+                         ngx_http_webhook_verify_macs[j].word) != 0;
+        }
+    }
+
+    for (i = 0; i < NGX_HTTP_WEBHOOK_VERIFY_DIGESTS; i++) {
+        for (j = i + 1; j < NGX_HTTP_WEBHOOK_VERIFY_DIGESTS; j++) {
+            ok &= strcmp(ngx_http_webhook_verify_digests[i].word,
+                         ngx_http_webhook_verify_digests[j].word) != 0;
+        }
+    }
+
+    tap_ok(ok, "mac= and signed= words are unique");
+
+    ok = 1;
+
+    for (s = ngx_http_webhook_verify_schemes; s->name; s++) {
+        ok &= s->mac < NGX_HTTP_WEBHOOK_VERIFY_MACS
+              && s->body_digest < NGX_HTTP_WEBHOOK_VERIFY_DIGESTS
+              && s->encoding < NGX_HTTP_WEBHOOK_VERIFY_ENCODINGS;
+    }
+
+    tap_ok(ok, "every scheme's mac, body digest and encoding is in a table");
+}
+
+
 static void
 check_parse(const parse_case_t *c)
 {
@@ -430,7 +530,8 @@ verify(const verify_case_t *c, const char **why)
         return -1;
     }
 
-    h = ngx_edge_hmac_create(s->mac, key, key_len, &failed);
+    h = ngx_edge_hmac_create(ngx_http_webhook_verify_macs[s->mac].digest,
+                             key, key_len, &failed);
     copy = h ? ngx_edge_hmac_dup(h, &failed) : NULL;
 
     if (copy == NULL) {
@@ -448,8 +549,10 @@ verify(const verify_case_t *c, const char **why)
     d = NULL;
     dd = NULL;
 
-    if (s->body_digest) {
-        d = ngx_edge_digest_create(s->body_digest, &failed);
+    if (s->body_digest != NGX_HTTP_WEBHOOK_VERIFY_RAW_BODY) {
+        d = ngx_edge_digest_create(
+                ngx_http_webhook_verify_digests[s->body_digest].digest,
+                &failed);
         dd = d ? ngx_edge_digest_dup(d, &failed) : NULL;
     }
 
@@ -476,7 +579,8 @@ verify(const verify_case_t *c, const char **why)
     }
 
     match = ngx_edge_hmac_final(copy, md, &failed) == 0
-            && ngx_http_webhook_verify_match(&sig, md, s->mac_size);
+            && ngx_http_webhook_verify_match(&sig, md,
+                                   ngx_http_webhook_verify_macs[s->mac].size);
 
     ngx_edge_digest_free(dd);
     ngx_edge_digest_free(d);
