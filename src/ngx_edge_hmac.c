@@ -133,13 +133,6 @@ ngx_edge_hmac_free(ngx_edge_hmac_t *hmac)
 
 
 size_t
-ngx_edge_hmac_size(const ngx_edge_hmac_t *hmac)
-{
-    return hmac->size;
-}
-
-
-size_t
 ngx_edge_hmac_hex_len(const ngx_edge_hmac_t *hmac)
 {
     return 2 * hmac->size;

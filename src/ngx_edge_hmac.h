@@ -42,16 +42,13 @@ ngx_edge_hmac_t *ngx_edge_hmac_dup(
 
 void ngx_edge_hmac_free(ngx_edge_hmac_t *hmac);
 
-/* bytes in a MAC (the digest size) */
-size_t ngx_edge_hmac_size(const ngx_edge_hmac_t *hmac);
-
 /* number of hex digits a signature has (twice the digest size) */
 size_t ngx_edge_hmac_hex_len(const ngx_edge_hmac_t *hmac);
 
 /*
  * A message in pieces: init() restores the keyed state, update() hashes a
- * piece, final() writes the raw MAC (size() bytes) into md.  Each returns
- * 0, or -1 with *failed naming the OpenSSL call that failed.
+ * piece, final() writes the raw MAC (hex_len() / 2 bytes) into md.  Each
+ * returns 0, or -1 with *failed naming the OpenSSL call that failed.
  */
 int ngx_edge_hmac_init(ngx_edge_hmac_t *hmac,
     const char **failed);

@@ -196,7 +196,7 @@ pieces(const char *digest, const char *key, size_t key_len, const char *data,
         }
 
         ok = ok && ngx_edge_hmac_final(copy, md, &failed) == 0
-             && ngx_edge_hmac_size(copy) * 2 == strlen(hex);
+             && ngx_edge_hmac_hex_len(copy) == strlen(hex);
 
         ngx_edge_hmac_free(copy);
 
