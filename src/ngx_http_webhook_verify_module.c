@@ -721,8 +721,7 @@ ngx_http_webhook_verify_prefix(ngx_http_request_t *r,
 /*
  * The request's own hashing contexts, copied from the location's keyed
  * ones: one digest of the body, or an HMAC for each secret, fed with the
- * prefix.
- * They are OpenSSL's memory: freed by the pool cleanup.
+ * prefix.  They are OpenSSL's memory: freed by the pool cleanup.
  */
 
 static ngx_int_t
