@@ -42,6 +42,13 @@ static int ngx_http_precancel_json_hex4(const unsigned char *p,
     const unsigned char *end, unsigned long *cp);
 static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
     const unsigned char *end, unsigned char *dst, size_t *dst_len);
+static const unsigned char *ngx_http_precancel_json_plain_run(
+    const unsigned char *p, const unsigned char *end);
+static const char *ngx_http_precancel_json_scan_escape(
+    const unsigned char **pp, const unsigned char *end, unsigned char **dp);
+static const char *ngx_http_precancel_json_scan_unicode(
+    const unsigned char *p, const unsigned char *end, unsigned long *cp,
+    size_t *len);
 static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
     const unsigned char *end);
 static const char *ngx_http_precancel_json_match_member(
@@ -759,34 +766,15 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
     const unsigned char *end, unsigned char *dst, size_t *dst_len)
 {
     size_t                n;
-    unsigned char        *d, c;
-    unsigned long         cp, lo;
-    const unsigned char  *p, *q;
+    unsigned char        *d;
+    const char           *err;
+    const unsigned char  *p;
 
     p = *pp + 1;
     d = dst;
 
     for ( ;; ) {
-
-        /*
-         * a run of printable ASCII other than quote and backslash, four
-         * bytes a step while four are left: most of a reply is such runs
-         */
-
-        q = p;
-
-        while (end - q >= 4
-               && (string_plain[q[0]] & string_plain[q[1]]
-                   & string_plain[q[2]] & string_plain[q[3]]))
-        {
-            q += 4;
-        }
-
-        while (q < end && string_plain[*q]) {
-            q++;
-        }
-
-        n = (size_t) (q - p);
+        n = (size_t) (ngx_http_precancel_json_plain_run(p, end) - p);
 
         if (n) {
             if (d) {
@@ -802,18 +790,16 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
             return "unterminated string";
         }
 
-        c = *p;
-
-        if (c == '"') {
+        if (*p == '"') {
             break;
         }
 
-        if (c < 0x20) {
+        if (*p < 0x20) {
             *pp = p;
             return "control character in string";
         }
 
-        if (c >= 0x80) {
+        if (*p >= 0x80) {
             n = ngx_http_precancel_json_utf8_sequence(p, end);
             if (n == 0) {
                 *pp = p;
@@ -829,67 +815,142 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
             continue;
         }
 
-        if (end - p < 2) {
-            *pp = end;
-            return "unterminated string";
-        }
+        /* what is left of the bytes string_plain refuses: a backslash */
 
-        switch (p[1]) {
-        case '"':  c = '"'; break;
-        case '\\': c = '\\'; break;
-        case '/':  c = '/'; break;
-        case 'b':  c = '\b'; break;
-        case 'f':  c = '\f'; break;
-        case 'n':  c = '\n'; break;
-        case 'r':  c = '\r'; break;
-        case 't':  c = '\t'; break;
-
-        case 'u':
-            if (!ngx_http_precancel_json_hex4(p + 2, end, &cp)) {
-                *pp = p;
-                return "invalid \\u escape";
-            }
-
-            if (cp >= 0xdc00 && cp <= 0xdfff) {
-                *pp = p;
-                return "lone surrogate in \\u escape";
-            }
-
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
-                    || !ngx_http_precancel_json_hex4(p + 8, end, &lo)
-                    || lo < 0xdc00 || lo > 0xdfff)
-                {
-                    *pp = p;
-                    return "lone surrogate in \\u escape";
-                }
-
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                p += 6;
-            }
-
-            if (d) {
-                d = ngx_http_precancel_json_utf8_encode(d, cp);
-            }
-
-            p += 6;
-            continue;
-
-        default:
+        err = ngx_http_precancel_json_scan_escape(&p, end, d ? &d : NULL);
+        if (err) {
             *pp = p;
-            return "invalid escape in string";
+            return err;
         }
-
-        if (d) {
-            *d++ = c;
-        }
-
-        p += 2;
     }
 
     *pp = p + 1;
 
     *dst_len = dst ? (size_t) (d - dst) : 0;
+
+    return NULL;
+}
+
+
+/*
+ * The end of the run of printable ASCII other than quote and backslash
+ * at p, four bytes a step while four are left: most of a reply is such
+ * runs.
+ */
+
+static const unsigned char *
+ngx_http_precancel_json_plain_run(const unsigned char *p,
+    const unsigned char *end)
+{
+    while (end - p >= 4
+           && (string_plain[p[0]] & string_plain[p[1]]
+               & string_plain[p[2]] & string_plain[p[3]]))
+    {
+        p += 4;
+    }
+
+    while (p < end && string_plain[*p]) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * The escape at *pp (its backslash), decoded at *dp and *dp moved past
+ * it when dp is not NULL.  On return *pp is past the escape, or at the
+ * error: at the backslash, or at the end of the input for a string that
+ * ends inside the escape.
+ */
+
+static const char *
+ngx_http_precancel_json_scan_escape(const unsigned char **pp,
+    const unsigned char *end, unsigned char **dp)
+{
+    size_t                n;
+    unsigned char         c;
+    unsigned long         cp;
+    const char           *err;
+    const unsigned char  *p;
+
+    p = *pp;
+
+    if (end - p < 2) {
+        *pp = end;
+        return "unterminated string";
+    }
+
+    switch (p[1]) {
+    case '"':  c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '/':  c = '/'; break;
+    case 'b':  c = '\b'; break;
+    case 'f':  c = '\f'; break;
+    case 'n':  c = '\n'; break;
+    case 'r':  c = '\r'; break;
+    case 't':  c = '\t'; break;
+
+    case 'u':
+        err = ngx_http_precancel_json_scan_unicode(p, end, &cp, &n);
+        if (err) {
+            return err;
+        }
+
+        if (dp) {
+            *dp = ngx_http_precancel_json_utf8_encode(*dp, cp);
+        }
+
+        *pp = p + n;
+        return NULL;
+
+    default:
+        return "invalid escape in string";
+    }
+
+    if (dp) {
+        *(*dp)++ = c;
+    }
+
+    *pp = p + 2;
+
+    return NULL;
+}
+
+
+/*
+ * The \uXXXX escape at p, or the two of a surrogate pair: the code point
+ * they stand for, and their length.
+ */
+
+static const char *
+ngx_http_precancel_json_scan_unicode(const unsigned char *p,
+    const unsigned char *end, unsigned long *cp, size_t *len)
+{
+    unsigned long  lo;
+
+    if (!ngx_http_precancel_json_hex4(p + 2, end, cp)) {
+        return "invalid \\u escape";
+    }
+
+    if (*cp >= 0xdc00 && *cp <= 0xdfff) {
+        return "lone surrogate in \\u escape";
+    }
+
+    if (*cp < 0xd800 || *cp > 0xdbff) {
+        *len = 6;
+        return NULL;
+    }
+
+    if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
+        || !ngx_http_precancel_json_hex4(p + 8, end, &lo)
+        || lo < 0xdc00 || lo > 0xdfff)
+    {
+        return "lone surrogate in \\u escape";
+    }
+
+    *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+    *len = 12;
 
     return NULL;
 }
