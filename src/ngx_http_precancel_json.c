@@ -26,6 +26,40 @@ typedef struct {
 } ngx_http_precancel_json_level_t;
 
 
+/* what the reader's next step reads */
+typedef enum {
+    NGX_HTTP_PRECANCEL_JSON_SW_VALUE = 0,
+    NGX_HTTP_PRECANCEL_JSON_SW_AFTER_VALUE,
+    NGX_HTTP_PRECANCEL_JSON_SW_MEMBER,
+    NGX_HTTP_PRECANCEL_JSON_SW_DONE
+} ngx_http_precancel_json_state_e;
+
+
+/* the reader's state between its steps: lookup() keeps it on its stack */
+typedef struct {
+    const unsigned char              *in;
+    const unsigned char              *p;
+    const unsigned char              *end;
+    unsigned char                    *scratch;
+    ngx_http_precancel_json_want_t   *wants;
+    size_t                            nwants;
+
+    /* the open arrays and objects, the innermost at depth - 1 */
+    ngx_http_precancel_json_level_t   stack[NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH];
+    size_t                            depth;
+
+    /* the last member name, decoded in an object on a want's path */
+    const unsigned char              *key;
+    size_t                            key_len;
+
+    /* how many wants the next value fills; whether it is on a path */
+    size_t                            targeted;
+    int                               child_onpath;
+
+    ngx_http_precancel_json_state_e   state;
+} ngx_http_precancel_json_parser_t;
+
+
 static int ngx_http_precancel_json_node_written(
     const ngx_http_precancel_json_node_t *node, size_t level);
 static size_t ngx_http_precancel_json_object_len(
@@ -40,6 +74,20 @@ static const unsigned char *ngx_http_precancel_json_skip_space(
     const unsigned char *p, const unsigned char *end);
 static int ngx_http_precancel_json_hex4(const unsigned char *p,
     const unsigned char *end, unsigned long *cp);
+static const char *ngx_http_precancel_json_value(
+    ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_open(
+    ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_string(
+    ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_literal(
+    ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_number(
+    ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_after_value(
+    ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_member(
+    ngx_http_precancel_json_parser_t *ps);
 static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
     const unsigned char *end, unsigned char *dst, size_t *dst_len);
 static const unsigned char *ngx_http_precancel_json_plain_run(
@@ -52,12 +100,9 @@ static const char *ngx_http_precancel_json_scan_unicode(
 static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
     const unsigned char *end);
 static const char *ngx_http_precancel_json_match_member(
-    ngx_http_precancel_json_want_t *wants, size_t nwants,
-    ngx_http_precancel_json_level_t *stack, size_t depth,
-    const unsigned char *key, size_t key_len, size_t *targeted,
-    int *child_onpath);
+    ngx_http_precancel_json_parser_t *ps);
 static void ngx_http_precancel_json_set_targets(
-    ngx_http_precancel_json_want_t *wants, size_t nwants,
+    ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_type_e type, const unsigned char *str,
     size_t len);
 static void ngx_http_precancel_json_reset_wants(
@@ -412,6 +457,8 @@ ngx_http_precancel_json_utf8_encode(unsigned char *dst, unsigned long cp)
 /*
  * The parser walks the input once, with the open arrays and objects on
  * stack[]; so depth is bounded by the stack and time is linear in len.
+ * Each turn of its loop reads one step, in the state the last one left:
+ * a value, what follows a value, or a member name.
  *
  * Wants are matched only inside objects on "onpath" levels, those reached
  * from the root through members that some want's path names.  While the
@@ -427,283 +474,361 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
     ngx_http_precancel_json_want_t *wants, size_t nwants,
     unsigned char *scratch, size_t *err_off)
 {
-    int                               child_onpath;
-    size_t                            i, depth, targeted, key_len, n;
-    const char                       *err, *lit;
-    unsigned char                    *dst;
-    const unsigned char              *p, *end, *start, *key;
-    ngx_http_precancel_json_type_e    type;
-    ngx_http_precancel_json_level_t  *lv;
-    ngx_http_precancel_json_level_t   stack[NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH];
-
-    enum {
-        sw_value = 0,
-        sw_after_value,
-        sw_first_element,
-        sw_first_member,
-        sw_member
-    } state;
+    size_t                            i;
+    const char                       *err;
+    ngx_http_precancel_json_parser_t  ps;
 
     ngx_http_precancel_json_reset_wants(wants, nwants);
 
-    p = in;
-    end = in + len;
-    depth = 0;
-    targeted = 0;
-    child_onpath = 1;
-    key = NULL;
-    key_len = 0;
-    state = sw_value;
+    ps.in = in;
+    ps.end = in + len;
+    ps.scratch = scratch;
+    ps.wants = wants;
+    ps.nwants = nwants;
+    ps.depth = 0;
+    ps.key = NULL;
+    ps.key_len = 0;
+    ps.targeted = 0;
+    ps.child_onpath = 1;
+    ps.state = NGX_HTTP_PRECANCEL_JSON_SW_VALUE;
 
-    p = ngx_http_precancel_json_skip_space(p, end);
+    ps.p = ngx_http_precancel_json_skip_space(in, ps.end);
 
-    if (p == end) {
+    if (ps.p == ps.end) {
         err = "empty input";
         goto failed;
     }
 
-    for ( ;; ) {
-        p = ngx_http_precancel_json_skip_space(p, end);
+    do {
+        ps.p = ngx_http_precancel_json_skip_space(ps.p, ps.end);
 
-        switch (state) {
+        switch (ps.state) {
 
-        case sw_value:
+        case NGX_HTTP_PRECANCEL_JSON_SW_VALUE:
+            err = ngx_http_precancel_json_value(&ps);
+            break;
 
-            if (p == end) {
-                err = "unexpected end of input";
-                goto failed;
-            }
+        case NGX_HTTP_PRECANCEL_JSON_SW_AFTER_VALUE:
+            err = ngx_http_precancel_json_after_value(&ps);
+            break;
 
-            start = p;
+        default: /* NGX_HTTP_PRECANCEL_JSON_SW_MEMBER */
+            err = ngx_http_precancel_json_member(&ps);
+        }
 
-            switch (*p) {
-
-            case '{':
-            case '[':
-
-                if (depth == NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH) {
-                    err = "nesting too deep";
-                    goto failed;
-                }
-
-                lv = &stack[depth++];
-
-                lv->object = (*p == '{');
-                lv->onpath = lv->object && child_onpath && nwants;
-                lv->key = key;
-                lv->key_len = key_len;
-
-                if (targeted) {
-                    ngx_http_precancel_json_set_targets(wants, nwants,
-                                lv->object ? NGX_HTTP_PRECANCEL_JSON_OBJECT
-                                           : NGX_HTTP_PRECANCEL_JSON_ARRAY,
-                                NULL, 0);
-                }
-
-                p++;
-                state = lv->object ? sw_first_member : sw_first_element;
-                continue;
-
-            case '"':
-                dst = targeted ? scratch + (p + 1 - in) : NULL;
-
-                err = ngx_http_precancel_json_scan_string(&p, end, dst, &n);
-                if (err) {
-                    goto failed;
-                }
-
-                if (targeted) {
-                    ngx_http_precancel_json_set_targets(wants, nwants,
-                                              NGX_HTTP_PRECANCEL_JSON_STRING,
-                                              dst, n);
-                }
-
-                break;
-
-            case 't':
-            case 'f':
-            case 'n':
-                if (*p == 't') {
-                    lit = "true";
-                    type = NGX_HTTP_PRECANCEL_JSON_TRUE;
-
-                } else if (*p == 'f') {
-                    lit = "false";
-                    type = NGX_HTTP_PRECANCEL_JSON_FALSE;
-
-                } else {
-                    lit = "null";
-                    type = NGX_HTTP_PRECANCEL_JSON_NULL;
-                }
-
-                n = strlen(lit);
-
-                if ((size_t) (end - p) < n || memcmp(p, lit, n) != 0) {
-                    err = "invalid literal";
-                    goto failed;
-                }
-
-                if (targeted) {
-                    ngx_http_precancel_json_set_targets(wants, nwants, type,
-                                                        NULL, 0);
-                }
-
-                p += n;
-                break;
-
-            case '-': case '0': case '1': case '2': case '3': case '4':
-            case '5': case '6': case '7': case '8': case '9':
-
-                err = ngx_http_precancel_json_scan_number(&p, end);
-                if (err) {
-                    goto failed;
-                }
-
-                if (targeted) {
-                    ngx_http_precancel_json_set_targets(wants, nwants,
-                                              NGX_HTTP_PRECANCEL_JSON_NUMBER,
-                                              start, (size_t) (p - start));
-                }
-
-                break;
-
-            default:
-                err = "unexpected character";
-                goto failed;
-            }
-
-            state = sw_after_value;
-            continue;
-
-        case sw_after_value:
-
-            if (depth == 0) {
-                if (p != end) {
-                    err = "trailing data after JSON value";
-                    goto failed;
-                }
-
-                /* done: wants never reached hold no counters any more */
-
-                for (i = 0; i < nwants; i++) {
-                    if (wants[i].type == NGX_HTTP_PRECANCEL_JSON_ABSENT) {
-                        wants[i].len = 0;
-                    }
-                }
-
-                return NULL;
-            }
-
-            if (p == end) {
-                err = "unexpected end of input";
-                goto failed;
-            }
-
-            lv = &stack[depth - 1];
-
-            if (*p == ',') {
-                p++;
-                targeted = 0;
-                child_onpath = 0;
-                state = lv->object ? sw_member : sw_value;
-                continue;
-            }
-
-            if (*p == (lv->object ? '}' : ']')) {
-                p++;
-                depth--;
-                continue;
-            }
-
-            err = lv->object ? "expected ',' or '}'" : "expected ',' or ']'";
+        if (err) {
             goto failed;
+        }
 
-        case sw_first_element:
+    } while (ps.state != NGX_HTTP_PRECANCEL_JSON_SW_DONE);
 
-            if (p != end && *p == ']') {
-                p++;
-                depth--;
-                state = sw_after_value;
-                continue;
-            }
+    /* wants never reached hold no counters any more */
 
-            targeted = 0;
-            child_onpath = 0;
-            state = sw_value;
-            continue;
-
-        case sw_first_member:
-
-            if (p != end && *p == '}') {
-                p++;
-                depth--;
-                state = sw_after_value;
-                continue;
-            }
-
-            state = sw_member;
-            continue;
-
-        case sw_member:
-
-            if (p == end) {
-                err = "unexpected end of input";
-                goto failed;
-            }
-
-            if (*p != '"') {
-                err = "expected member name";
-                goto failed;
-            }
-
-            start = p;
-            lv = &stack[depth - 1];
-
-            /* names on a want's path are decoded to compare them */
-            dst = lv->onpath ? scratch + (p + 1 - in) : NULL;
-
-            err = ngx_http_precancel_json_scan_string(&p, end, dst, &key_len);
-            if (err) {
-                goto failed;
-            }
-
-            key = dst;
-
-            p = ngx_http_precancel_json_skip_space(p, end);
-
-            if (p == end || *p != ':') {
-                err = (p == end) ? "unexpected end of input" : "expected ':'";
-                goto failed;
-            }
-
-            p++;
-            targeted = 0;
-            child_onpath = 0;
-
-            if (lv->onpath) {
-                err = ngx_http_precancel_json_match_member(wants, nwants,
-                                                           stack, depth,
-                                                           key, key_len,
-                                                           &targeted,
-                                                           &child_onpath);
-                if (err) {
-                    p = start;
-                    goto failed;
-                }
-            }
-
-            state = sw_value;
-            continue;
+    for (i = 0; i < nwants; i++) {
+        if (wants[i].type == NGX_HTTP_PRECANCEL_JSON_ABSENT) {
+            wants[i].len = 0;
         }
     }
+
+    return NULL;
 
 failed:
 
     ngx_http_precancel_json_reset_wants(wants, nwants);
 
-    *err_off = (size_t) (p - in);
+    *err_off = (size_t) (ps.p - in);
 
     return err;
+}
+
+
+/* a value: its first byte tells its kind */
+
+static const char *
+ngx_http_precancel_json_value(ngx_http_precancel_json_parser_t *ps)
+{
+    const char  *err;
+
+    if (ps->p == ps->end) {
+        return "unexpected end of input";
+    }
+
+    switch (*ps->p) {
+
+    case '{':
+    case '[':
+        return ngx_http_precancel_json_open(ps);
+
+    case '"':
+        err = ngx_http_precancel_json_string(ps);
+        break;
+
+    case 't':
+    case 'f':
+    case 'n':
+        err = ngx_http_precancel_json_literal(ps);
+        break;
+
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        err = ngx_http_precancel_json_number(ps);
+        break;
+
+    default:
+        return "unexpected character";
+    }
+
+    ps->state = NGX_HTTP_PRECANCEL_JSON_SW_AFTER_VALUE;
+
+    return err;
+}
+
+
+/*
+ * An object or an array: a level more on the stack, then its first
+ * member or element, or at once its end.
+ */
+
+static const char *
+ngx_http_precancel_json_open(ngx_http_precancel_json_parser_t *ps)
+{
+    ngx_http_precancel_json_level_t  *lv;
+
+    if (ps->depth == NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH) {
+        return "nesting too deep";
+    }
+
+    lv = &ps->stack[ps->depth++];
+
+    lv->object = (*ps->p == '{');
+    lv->onpath = lv->object && ps->child_onpath && ps->nwants;
+    lv->key = ps->key;
+    lv->key_len = ps->key_len;
+
+    if (ps->targeted) {
+        ngx_http_precancel_json_set_targets(ps,
+                                    lv->object ? NGX_HTTP_PRECANCEL_JSON_OBJECT
+                                               : NGX_HTTP_PRECANCEL_JSON_ARRAY,
+                                    NULL, 0);
+    }
+
+    ps->p = ngx_http_precancel_json_skip_space(ps->p + 1, ps->end);
+
+    if (ps->p != ps->end && *ps->p == (lv->object ? '}' : ']')) {
+        ps->p++;
+        ps->depth--;
+        ps->state = NGX_HTTP_PRECANCEL_JSON_SW_AFTER_VALUE;
+        return NULL;
+    }
+
+    if (lv->object) {
+        /* targeted and child_onpath are the member name's to set */
+        ps->state = NGX_HTTP_PRECANCEL_JSON_SW_MEMBER;
+        return NULL;
+    }
+
+    /* no want's path goes through an array */
+
+    ps->targeted = 0;
+    ps->child_onpath = 0;
+    ps->state = NGX_HTTP_PRECANCEL_JSON_SW_VALUE;
+
+    return NULL;
+}
+
+
+/* a string value, decoded in place in scratch when a want takes it */
+
+static const char *
+ngx_http_precancel_json_string(ngx_http_precancel_json_parser_t *ps)
+{
+    size_t          n;
+    const char     *err;
+    unsigned char  *dst;
+
+    dst = ps->targeted ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
+
+    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &n);
+    if (err) {
+        return err;
+    }
+
+    if (ps->targeted) {
+        ngx_http_precancel_json_set_targets(ps, NGX_HTTP_PRECANCEL_JSON_STRING,
+                                            dst, n);
+    }
+
+    return NULL;
+}
+
+
+/* true, false or null */
+
+static const char *
+ngx_http_precancel_json_literal(ngx_http_precancel_json_parser_t *ps)
+{
+    size_t                          n;
+    const char                     *lit;
+    ngx_http_precancel_json_type_e  type;
+
+    if (*ps->p == 't') {
+        lit = "true";
+        type = NGX_HTTP_PRECANCEL_JSON_TRUE;
+
+    } else if (*ps->p == 'f') {
+        lit = "false";
+        type = NGX_HTTP_PRECANCEL_JSON_FALSE;
+
+    } else {
+        lit = "null";
+        type = NGX_HTTP_PRECANCEL_JSON_NULL;
+    }
+
+    n = strlen(lit);
+
+    if ((size_t) (ps->end - ps->p) < n || memcmp(ps->p, lit, n) != 0) {
+        return "invalid literal";
+    }
+
+    if (ps->targeted) {
+        ngx_http_precancel_json_set_targets(ps, type, NULL, 0);
+    }
+
+    ps->p += n;
+
+    return NULL;
+}
+
+
+/* a number, which a want takes as the text it is */
+
+static const char *
+ngx_http_precancel_json_number(ngx_http_precancel_json_parser_t *ps)
+{
+    const char           *err;
+    const unsigned char  *start;
+
+    start = ps->p;
+
+    err = ngx_http_precancel_json_scan_number(&ps->p, ps->end);
+    if (err) {
+        return err;
+    }
+
+    if (ps->targeted) {
+        ngx_http_precancel_json_set_targets(ps, NGX_HTTP_PRECANCEL_JSON_NUMBER,
+                                            start, (size_t) (ps->p - start));
+    }
+
+    return NULL;
+}
+
+
+/*
+ * What follows a value: the end of the input after the document, else a
+ * comma before the next member or element, or the end of the container.
+ */
+
+static const char *
+ngx_http_precancel_json_after_value(ngx_http_precancel_json_parser_t *ps)
+{
+    ngx_http_precancel_json_level_t  *lv;
+
+    if (ps->depth == 0) {
+        if (ps->p != ps->end) {
+            return "trailing data after JSON value";
+        }
+
+        ps->state = NGX_HTTP_PRECANCEL_JSON_SW_DONE;
+        return NULL;
+    }
+
+    if (ps->p == ps->end) {
+        return "unexpected end of input";
+    }
+
+    lv = &ps->stack[ps->depth - 1];
+
+    if (*ps->p == ',') {
+        ps->p++;
+        ps->targeted = 0;
+        ps->child_onpath = 0;
+        ps->state = lv->object ? NGX_HTTP_PRECANCEL_JSON_SW_MEMBER
+                               : NGX_HTTP_PRECANCEL_JSON_SW_VALUE;
+        return NULL;
+    }
+
+    if (*ps->p == (lv->object ? '}' : ']')) {
+        /* the container was a value: what follows it comes next */
+        ps->p++;
+        ps->depth--;
+        return NULL;
+    }
+
+    return lv->object ? "expected ',' or '}'" : "expected ',' or ']'";
+}
+
+
+/*
+ * A member name and its colon.  Names in an object on a want's path are
+ * decoded, to be compared with the paths; an error in matching them (a
+ * duplicate) is reported at the name.
+ */
+
+static const char *
+ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
+{
+    const char                       *err;
+    unsigned char                    *dst;
+    const unsigned char              *start;
+    ngx_http_precancel_json_level_t  *lv;
+
+    if (ps->p == ps->end) {
+        return "unexpected end of input";
+    }
+
+    if (*ps->p != '"') {
+        return "expected member name";
+    }
+
+    start = ps->p;
+    lv = &ps->stack[ps->depth - 1];
+
+    dst = lv->onpath ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
+
+    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst,
+                                              &ps->key_len);
+    if (err) {
+        return err;
+    }
+
+    ps->key = dst;
+
+    ps->p = ngx_http_precancel_json_skip_space(ps->p, ps->end);
+
+    if (ps->p == ps->end) {
+        return "unexpected end of input";
+    }
+
+    if (*ps->p != ':') {
+        return "expected ':'";
+    }
+
+    ps->p++;
+    ps->targeted = 0;
+    ps->child_onpath = 0;
+
+    if (lv->onpath) {
+        err = ngx_http_precancel_json_match_member(ps);
+        if (err) {
+            ps->p = start;
+            return err;
+        }
+    }
+
+    ps->state = NGX_HTTP_PRECANCEL_JSON_SW_VALUE;
+
+    return NULL;
 }
 
 
@@ -1026,21 +1151,27 @@ invalid:
 
 
 /*
- * A member named key was read in the object stack[depth - 1], which is
- * on some want's path.  Counts the wants whose value this member is, and
- * tells whether its value, if an object, is on a want's path too.
+ * A member named ps->key was read in the object stack[depth - 1], which
+ * is on some want's path.  Counts the wants whose value this member is,
+ * and tells whether its value, if an object, is on a want's path too.
  */
 
 static const char *
-ngx_http_precancel_json_match_member(ngx_http_precancel_json_want_t *wants,
-    size_t nwants, ngx_http_precancel_json_level_t *stack, size_t depth,
-    const unsigned char *key, size_t key_len, size_t *targeted,
-    int *child_onpath)
+ngx_http_precancel_json_match_member(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t       i, level, n, seen;
-    const char  *seg, *next;
+    size_t                            i, level, n, seen, depth, key_len;
+    const char                       *seg, *next;
+    const unsigned char              *key;
+    ngx_http_precancel_json_want_t   *wants;
+    ngx_http_precancel_json_level_t  *stack;
 
-    for (i = 0; i < nwants; i++) {
+    wants = ps->wants;
+    stack = ps->stack;
+    depth = ps->depth;
+    key = ps->key;
+    key_len = ps->key_len;
+
+    for (i = 0; i < ps->nwants; i++) {
         seg = wants[i].path;
 
         /* the members leading to this object, then this member itself */
@@ -1079,11 +1210,11 @@ ngx_http_precancel_json_match_member(ngx_http_precancel_json_want_t *wants,
             /* provisionally not ABSENT, so that a repeat is caught */
             wants[i].type = NGX_HTTP_PRECANCEL_JSON_NULL;
             wants[i].len = NGX_HTTP_PRECANCEL_JSON_PENDING;
-            (*targeted)++;
+            ps->targeted++;
 
         } else {
             wants[i].len = depth;
-            *child_onpath = 1;
+            ps->child_onpath = 1;
         }
     }
 
@@ -1091,14 +1222,19 @@ ngx_http_precancel_json_match_member(ngx_http_precancel_json_want_t *wants,
 }
 
 
-static void
-ngx_http_precancel_json_set_targets(ngx_http_precancel_json_want_t *wants,
-    size_t nwants, ngx_http_precancel_json_type_e type,
-    const unsigned char *str, size_t len)
-{
-    size_t  i;
+/* the value just read is that of the wants match_member() left pending */
 
-    for (i = 0; i < nwants; i++) {
+static void
+ngx_http_precancel_json_set_targets(ngx_http_precancel_json_parser_t *ps,
+    ngx_http_precancel_json_type_e type, const unsigned char *str,
+    size_t len)
+{
+    size_t                           i;
+    ngx_http_precancel_json_want_t  *wants;
+
+    wants = ps->wants;
+
+    for (i = 0; i < ps->nwants; i++) {
         if (wants[i].type != NGX_HTTP_PRECANCEL_JSON_ABSENT
             && wants[i].len == NGX_HTTP_PRECANCEL_JSON_PENDING)
         {
