@@ -24,11 +24,13 @@
 #include <ngx_http.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ngx_edge_codec.h"
 #include "ngx_edge_hmac.h"
 #include "ngx_edge_secret.h"
 #include "ngx_http_webhook_verify_scheme.h"
+#include "ngx_http_webhook_verify_replay.h"
 
 
 #define NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX  64
@@ -47,7 +49,10 @@ typedef enum {
     NGX_HTTP_WEBHOOK_VERIFY_TOO_LARGE,
     NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE,
     NGX_HTTP_WEBHOOK_VERIFY_METHOD,
-    NGX_HTTP_WEBHOOK_VERIFY_REDIRECTED
+    NGX_HTTP_WEBHOOK_VERIFY_REDIRECTED,
+    NGX_HTTP_WEBHOOK_VERIFY_REPLAYED,
+    NGX_HTTP_WEBHOOK_VERIFY_IN_FLIGHT,
+    NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL
 } ngx_http_webhook_verify_status_e;
 
 
@@ -111,6 +116,12 @@ typedef struct {
     ngx_http_webhook_verify_header_t         id_header;
     ngx_http_webhook_verify_header_t         time_header;
     ngx_str_t                                allow;     /* "POST, PUT" */
+
+    /* webhook_verify_replay: the zone, NULL when off */
+    ngx_shm_zone_t                          *replay;
+    ngx_msec_t                               lifetime;  /* delivered */
+    ngx_msec_t                               hold;      /* in flight */
+    ngx_uint_t                               replayed;  /* the answer */
 } ngx_http_webhook_verify_loc_conf_t;
 
 
@@ -129,6 +140,12 @@ typedef struct {
     const char                              *failed;
     unsigned                                 in_file:1;
     unsigned                                 allow:1;   /* header added */
+
+    /* the replay guard: the message's key, reserved until the log phase */
+    unsigned                                 reserved:1;
+    unsigned                                 retry:1;   /* header added */
+    ngx_str_t                                key;
+    ngx_msec_t                               left;      /* in flight */
 } ngx_http_webhook_verify_ctx_t;
 
 
@@ -171,6 +188,15 @@ static ngx_int_t ngx_http_webhook_verify_fail(ngx_http_request_t *r,
 static ngx_http_webhook_verify_ctx_t *ngx_http_webhook_verify_get_ctx(
     ngx_http_request_t *r);
 static void ngx_http_webhook_verify_cleanup(void *data);
+static ngx_int_t ngx_http_webhook_verify_replay_key(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, u_char *md, size_t size);
+static void ngx_http_webhook_verify_replay_check(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_webhook_verify_retry_after(ngx_http_request_t *r,
+    ngx_msec_t left);
+static char *ngx_http_webhook_verify_replay(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 static ngx_int_t ngx_http_webhook_verify_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
@@ -293,6 +319,20 @@ static ngx_command_t  ngx_http_webhook_verify_commands[] = {
       0,
       NULL },
 
+    { ngx_string("webhook_verify_replay_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_webhook_verify_replay_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("webhook_verify_replay"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_webhook_verify_replay,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -354,7 +394,10 @@ static ngx_str_t  ngx_http_webhook_verify_status_names[] = {
     ngx_string("too_large"),
     ngx_string("incomplete"),
     ngx_string("method"),
-    ngx_string("redirected")
+    ngx_string("redirected"),
+    ngx_string("replayed"),
+    ngx_string("in_flight"),
+    ngx_string("replay_full")
 };
 
 
@@ -1022,8 +1065,20 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
             ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
             ctx->secret = secret[i]->label;
 
+            if (wlcf->replay
+                && ngx_http_webhook_verify_replay_key(r, ctx, md, size)
+                   != NGX_OK)
+            {
+                ctx->failed = "the replay key";
+                goto failed;
+            }
+
             OPENSSL_cleanse(md, sizeof(md));
             ngx_http_webhook_verify_cleanup(ctx);
+
+            if (wlcf->replay) {
+                ngx_http_webhook_verify_replay_check(r, ctx);
+            }
 
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "webhook verify: secret \"%V\" matched",
@@ -1071,6 +1126,15 @@ ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
 
     case NGX_HTTP_WEBHOOK_VERIFY_ERROR:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_REPLAYED:
+        return ctx->conf->replayed;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_IN_FLIGHT:
+        return ngx_http_webhook_verify_retry_after(r, ctx->left);
+
+    case NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL:
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
 
     case NGX_HTTP_WEBHOOK_VERIFY_METHOD:
 
@@ -1175,6 +1239,288 @@ ngx_http_webhook_verify_cleanup(void *data)
 
     ngx_edge_digest_free(ctx->digest);
     ctx->digest = NULL;
+}
+
+
+/*
+ * What identifies the message: its signed id where the scheme signs one
+ * (Standard Webhooks' webhook-id: a provider's retry of the same message
+ * is the same message), else the MAC itself (the same signed bytes give
+ * the same MAC, a changed byte another); never an unsigned header.  The
+ * secret's label goes first, so that two accounts sharing a zone keep
+ * apart.  A key too long for the zone is a SHA-256 of itself.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_replay_key(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, u_char *md, size_t size)
+{
+    u_char                              *p;
+    size_t                               len;
+    ngx_str_t                            id;
+    unsigned int                         n;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    wlcf = ctx->conf;
+
+    if (wlcf->id_header.name.len) {
+        if (ngx_http_webhook_verify_find_header(r, &wlcf->id_header, &id,
+                                                ctx)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else {
+        id.data = md;
+        id.len = size;
+    }
+
+    len = 2 + ctx->secret.len + id.len;
+
+    p = ngx_pnalloc(r->pool, ngx_max(len, SHA256_DIGEST_LENGTH));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->key.data = p;
+
+    *p++ = wlcf->id_header.name.len ? 'i' : 'm';
+    p = ngx_cpymem(p, ctx->secret.data, ctx->secret.len);
+    *p++ = '\0';
+    ngx_memcpy(p, id.data, id.len);
+
+    if (len > NGX_HTTP_WEBHOOK_VERIFY_REPLAY_KEY) {
+        if (EVP_Digest(ctx->key.data, len, ctx->key.data, &n, EVP_sha256(),
+                       NULL)
+            != 1)
+        {
+            return NGX_ERROR;
+        }
+
+        len = n;
+    }
+
+    ctx->key.len = len;
+
+    return NGX_OK;
+}
+
+
+/* a verified message: reserved, or refused as a copy */
+
+static void
+ngx_http_webhook_verify_replay_check(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    wlcf = ctx->conf;
+
+    switch (ngx_http_webhook_verify_replay_reserve(wlcf->replay, &ctx->key,
+                                                   wlcf->hold, &ctx->left))
+    {
+
+    case NGX_HTTP_WEBHOOK_VERIFY_REPLAY_NEW:
+        ctx->reserved = 1;
+        return;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_REPLAY_DELIVERED:
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                    NGX_HTTP_WEBHOOK_VERIFY_REPLAYED,
+                                    "the message was delivered before "
+                                    "(zone \"%V\", kept %M ms more), "
+                                    "answering %ui without the application",
+                                    &wlcf->replay->shm.name, ctx->left,
+                                    wlcf->replayed);
+        return;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_REPLAY_IN_FLIGHT:
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                    NGX_HTTP_WEBHOOK_VERIFY_IN_FLIGHT,
+                                    "a copy of the message is being "
+                                    "delivered (zone \"%V\"), answering 409 "
+                                    "with Retry-After",
+                                    &wlcf->replay->shm.name);
+        return;
+
+    default: /* NGX_HTTP_WEBHOOK_VERIFY_REPLAY_FULL */
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                    NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL,
+                                    "zone \"%V\" is full and nothing in it "
+                                    "has expired: refused, answering 503 "
+                                    "(make the zone larger)",
+                                    &wlcf->replay->shm.name);
+        return;
+    }
+}
+
+
+/*
+ * The answer is known: a 2xx from the application delivers the message,
+ * which is kept for the lifetime; anything else (an error, a timeout, a
+ * client gone) releases it, so that the provider's retry gets through.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_log_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t                      status;
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_webhook_verify_get_ctx(r);
+
+    if (ctx == NULL || !ctx->reserved) {
+        return NGX_OK;
+    }
+
+    ctx->reserved = 0;
+    status = r->headers_out.status;
+
+    if (status >= NGX_HTTP_OK && status < NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_http_webhook_verify_replay_commit(ctx->conf->replay, &ctx->key,
+                                              ctx->conf->lifetime);
+
+    } else {
+        ngx_http_webhook_verify_replay_release(ctx->conf->replay, &ctx->key);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "webhook verify replay: %s",
+                   status >= NGX_HTTP_OK && status < NGX_HTTP_SPECIAL_RESPONSE
+                   ? "delivered" : "released");
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webhook_verify_retry_after(ngx_http_request_t *r, ngx_msec_t left)
+{
+    u_char                         *p;
+    ngx_table_elt_t                *h;
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_webhook_verify_get_ctx(r);
+
+    if (ctx->retry) {
+        return NGX_HTTP_CONFLICT;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+
+    if (h == NULL || p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%M", (left + 999) / 1000) - p;
+
+    ctx->retry = 1;
+
+    return NGX_HTTP_CONFLICT;
+}
+
+
+/*
+ * webhook_verify_replay off | ZONE [lifetime=TIME] [hold=TIME]
+ *     [replayed=STATUS]
+ */
+
+static char *
+ngx_http_webhook_verify_replay(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value, v;
+    ngx_uint_t   i;
+
+    if (wlcf->replay != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    wlcf->lifetime = 86400000;
+    wlcf->hold = 60000;
+    wlcf->replayed = NGX_HTTP_NO_CONTENT;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts > 2) {
+            i = 2;
+            goto invalid;
+        }
+
+        wlcf->replay = NULL;
+        return NGX_CONF_OK;
+    }
+
+    wlcf->replay = ngx_http_webhook_verify_replay_get_zone(cf, &value[1]);
+    if (wlcf->replay == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "lifetime=", 9) == 0) {
+            v.data = value[i].data + 9;
+            v.len = value[i].len - 9;
+
+            n = ngx_parse_time(&v, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            wlcf->lifetime = n;
+
+        } else if (ngx_strncmp(value[i].data, "hold=", 5) == 0) {
+            v.data = value[i].data + 5;
+            v.len = value[i].len - 5;
+
+            n = ngx_parse_time(&v, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            wlcf->hold = n;
+
+        } else if (ngx_strncmp(value[i].data, "replayed=", 9) == 0) {
+            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
+
+            /* 204 (nginx sends no body), or a refusal */
+
+            if (n != NGX_HTTP_NO_CONTENT && (n < 400 || n > 599)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" in \"%V\" must be 204 or "
+                                   "between 400 and 599", &value[i],
+                                   &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+
+            wlcf->replayed = n;
+
+        } else {
+            goto invalid;
+        }
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\"", &value[i],
+                       &cmd->name);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -1289,6 +1635,15 @@ ngx_http_webhook_verify_init(ngx_conf_t *cf)
 
     *h = ngx_http_webhook_verify_handler;
 
+    /* the replay guard commits or releases once the answer is known */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_webhook_verify_log_handler;
+
     ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_webhook_verify_body_filter;
 
@@ -1357,6 +1712,10 @@ ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf)
     conf->tolerance = NGX_CONF_UNSET;
     conf->status = NGX_CONF_UNSET_UINT;
     conf->methods = NGX_CONF_UNSET_UINT;
+    conf->replay = NGX_CONF_UNSET_PTR;
+    conf->lifetime = NGX_CONF_UNSET_MSEC;
+    conf->hold = NGX_CONF_UNSET_MSEC;
+    conf->replayed = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -1383,6 +1742,17 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->status, prev->status,
                               NGX_HTTP_UNAUTHORIZED);
     ngx_conf_merge_uint_value(conf->methods, prev->methods, NGX_HTTP_POST);
+
+    if (conf->replay == NGX_CONF_UNSET_PTR) {
+        conf->replay = prev->replay;
+        conf->lifetime = prev->lifetime;
+        conf->hold = prev->hold;
+        conf->replayed = prev->replayed;
+    }
+
+    if (conf->replay == NGX_CONF_UNSET_PTR) {
+        conf->replay = NULL;
+    }
 
     if (conf->scheme == NULL) {
         return NGX_CONF_OK;
@@ -1426,6 +1796,18 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     if (ngx_http_webhook_verify_allow(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    /*
+     * A scheme that signs its time refuses a copy older than the
+     * tolerance by itself: its entries live at least twice that long, so
+     * that no copy is ever accepted by both checks' gaps.
+     */
+
+    if (conf->replay && scheme->timed
+        && conf->lifetime < (ngx_msec_t) conf->tolerance * 2000)
+    {
+        conf->lifetime = (ngx_msec_t) conf->tolerance * 2000;
     }
 
     return ngx_http_webhook_verify_keys(cf, conf);

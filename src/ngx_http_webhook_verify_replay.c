@@ -1,0 +1,459 @@
+
+/*
+ * The replay guard's zone (see ngx_http_webhook_verify_replay.h).
+ *
+ * Every entry has its own expiry: a reservation lives as long as a
+ * delivery may take, a delivery record as long as the location's
+ * lifetime.  Entries are never evicted before they expire: when the zone
+ * is full and nothing has expired, a new message is refused (the caller
+ * fails closed), unlike a cache that would forget a live entry and let its
+ * replay through.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_webhook_verify_replay.h"
+
+
+typedef enum {
+    NGX_HTTP_WEBHOOK_VERIFY_REPLAY_RESERVED = 0,
+    NGX_HTTP_WEBHOOK_VERIFY_REPLAY_COMMITTED
+} ngx_http_webhook_verify_replay_state_e;
+
+
+typedef struct {
+    ngx_rbtree_node_t                node;
+    ngx_queue_t                      queue;
+    ngx_msec_t                       expires;
+    u_char                           state;
+    u_char                           len;
+    u_char                           key[NGX_HTTP_WEBHOOK_VERIFY_REPLAY_KEY];
+} ngx_http_webhook_verify_replay_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                     rbtree;
+    ngx_rbtree_node_t                sentinel;
+
+    /* oldest at the tail: the first place to look for expired entries */
+    ngx_queue_t                      queue;
+} ngx_http_webhook_verify_replay_sh_t;
+
+
+typedef struct {
+    ngx_http_webhook_verify_replay_sh_t  *sh;
+    ngx_slab_pool_t                      *shpool;
+} ngx_http_webhook_verify_replay_ctx_t;
+
+
+static ngx_int_t ngx_http_webhook_verify_replay_init_zone(
+    ngx_shm_zone_t *shm_zone, void *data);
+static void ngx_http_webhook_verify_replay_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_webhook_verify_replay_node_t *
+    ngx_http_webhook_verify_replay_lookup(
+    ngx_http_webhook_verify_replay_ctx_t *ctx, ngx_str_t *key,
+    uint32_t hash);
+static ngx_uint_t ngx_http_webhook_verify_replay_expire(
+    ngx_http_webhook_verify_replay_ctx_t *ctx, ngx_uint_t n);
+static void ngx_http_webhook_verify_replay_free(
+    ngx_http_webhook_verify_replay_ctx_t *ctx,
+    ngx_http_webhook_verify_replay_node_t *rn);
+
+
+extern ngx_module_t  ngx_http_webhook_verify_module;
+
+
+char *
+ngx_http_webhook_verify_replay_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    u_char                                *p;
+    ssize_t                                size;
+    ngx_str_t                             *value, name, s;
+    ngx_shm_zone_t                        *shm_zone;
+    ngx_http_webhook_verify_replay_ctx_t  *ctx;
+
+    value = cf->args->elts;
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\" in \"%V\": expected "
+                           "NAME:SIZE", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\" in \"%V\"", &s,
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" in \"%V\" is too small: at least "
+                           "%uzk", &name, &cmd->name,
+                           (size_t) (8 * ngx_pagesize / 1024));
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_replay_ctx_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size,
+                                     &ngx_http_webhook_verify_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" in \"%V\" is duplicate", &name,
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone->init = ngx_http_webhook_verify_replay_init_zone;
+    shm_zone->data = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_shm_zone_t *
+ngx_http_webhook_verify_replay_get_zone(ngx_conf_t *cf, ngx_str_t *name)
+{
+    return ngx_shared_memory_add(cf, name, 0, &ngx_http_webhook_verify_module);
+}
+
+
+/* a reload keeps the zone, and with it every message seen */
+
+static ngx_int_t
+ngx_http_webhook_verify_replay_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data)
+{
+    ngx_http_webhook_verify_replay_ctx_t  *octx = data;
+
+    size_t                                 len;
+    ngx_http_webhook_verify_replay_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool,
+                             sizeof(ngx_http_webhook_verify_replay_sh_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_webhook_verify_replay_insert);
+
+    ngx_queue_init(&ctx->sh->queue);
+
+    len = sizeof(" in webhook_verify_replay_zone \"\"")
+          + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx,
+                " in webhook_verify_replay_zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone is an answer of its own, not a line per request */
+
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+ngx_http_webhook_verify_replay_e
+ngx_http_webhook_verify_replay_reserve(ngx_shm_zone_t *zone,
+    ngx_str_t *key, ngx_msec_t hold, ngx_msec_t *left)
+{
+    uint32_t                                hash;
+    ngx_msec_int_t                          ms;
+    ngx_http_webhook_verify_replay_e        rc;
+    ngx_http_webhook_verify_replay_ctx_t   *ctx;
+    ngx_http_webhook_verify_replay_node_t  *rn;
+
+    ctx = zone->data;
+    hash = ngx_crc32_short(key->data, key->len);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    /* a little of the expiring on every call, so the zone seldom fills */
+
+    (void) ngx_http_webhook_verify_replay_expire(ctx, 2);
+
+    rn = ngx_http_webhook_verify_replay_lookup(ctx, key, hash);
+
+    if (rn) {
+        ms = (ngx_msec_int_t) (rn->expires - ngx_current_msec);
+
+        if (ms > 0) {
+            *left = ms;
+            rc = (rn->state == NGX_HTTP_WEBHOOK_VERIFY_REPLAY_COMMITTED)
+                 ? NGX_HTTP_WEBHOOK_VERIFY_REPLAY_DELIVERED
+                 : NGX_HTTP_WEBHOOK_VERIFY_REPLAY_IN_FLIGHT;
+
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return rc;
+        }
+
+        /* expired, not yet swept: taken over */
+
+        ngx_queue_remove(&rn->queue);
+
+    } else {
+        rn = ngx_slab_alloc_locked(ctx->shpool,
+                            sizeof(ngx_http_webhook_verify_replay_node_t));
+
+        if (rn == NULL
+            && ngx_http_webhook_verify_replay_expire(ctx, 0) > 0)
+        {
+            rn = ngx_slab_alloc_locked(ctx->shpool,
+                            sizeof(ngx_http_webhook_verify_replay_node_t));
+        }
+
+        if (rn == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            *left = 0;
+            return NGX_HTTP_WEBHOOK_VERIFY_REPLAY_FULL;
+        }
+
+        ngx_memcpy(rn->key, key->data, key->len);
+        rn->len = (u_char) key->len;
+        rn->node.key = hash;
+
+        ngx_rbtree_insert(&ctx->sh->rbtree, &rn->node);
+    }
+
+    rn->state = NGX_HTTP_WEBHOOK_VERIFY_REPLAY_RESERVED;
+    rn->expires = ngx_current_msec + hold;
+
+    ngx_queue_insert_head(&ctx->sh->queue, &rn->queue);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    *left = 0;
+
+    return NGX_HTTP_WEBHOOK_VERIFY_REPLAY_NEW;
+}
+
+
+void
+ngx_http_webhook_verify_replay_commit(ngx_shm_zone_t *zone,
+    ngx_str_t *key, ngx_msec_t lifetime)
+{
+    ngx_http_webhook_verify_replay_ctx_t   *ctx;
+    ngx_http_webhook_verify_replay_node_t  *rn;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    rn = ngx_http_webhook_verify_replay_lookup(ctx, key,
+                                     ngx_crc32_short(key->data, key->len));
+
+    /* gone only if the delivery outlived its reservation: keep it now */
+
+    if (rn) {
+        rn->state = NGX_HTTP_WEBHOOK_VERIFY_REPLAY_COMMITTED;
+        rn->expires = ngx_current_msec + lifetime;
+
+        ngx_queue_remove(&rn->queue);
+        ngx_queue_insert_head(&ctx->sh->queue, &rn->queue);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+ngx_http_webhook_verify_replay_release(ngx_shm_zone_t *zone,
+    ngx_str_t *key)
+{
+    ngx_http_webhook_verify_replay_ctx_t   *ctx;
+    ngx_http_webhook_verify_replay_node_t  *rn;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    rn = ngx_http_webhook_verify_replay_lookup(ctx, key,
+                                     ngx_crc32_short(key->data, key->len));
+
+    if (rn && rn->state == NGX_HTTP_WEBHOOK_VERIFY_REPLAY_RESERVED) {
+        ngx_http_webhook_verify_replay_free(ctx, rn);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+static void
+ngx_http_webhook_verify_replay_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t                     **p;
+    ngx_http_webhook_verify_replay_node_t  *rn, *rnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            rn = (ngx_http_webhook_verify_replay_node_t *) node;
+            rnt = (ngx_http_webhook_verify_replay_node_t *) temp;
+
+            p = (ngx_memn2cmp(rn->key, rnt->key, rn->len, rnt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_webhook_verify_replay_node_t *
+ngx_http_webhook_verify_replay_lookup(
+    ngx_http_webhook_verify_replay_ctx_t *ctx, ngx_str_t *key, uint32_t hash)
+{
+    ngx_int_t                               rc;
+    ngx_rbtree_node_t                      *node, *sentinel;
+    ngx_http_webhook_verify_replay_node_t  *rn;
+
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        rn = (ngx_http_webhook_verify_replay_node_t *) node;
+
+        rc = ngx_memn2cmp(key->data, rn->key, key->len, rn->len);
+
+        if (rc == 0) {
+            return rn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Frees expired entries from the oldest end: at most n of them, or with
+ * n == 0 every expired entry (when the zone is full, so that a lifetime
+ * longer than the others' cannot hide expired entries behind it).  Never
+ * an entry that has not expired.  Returns how many it freed.
+ */
+
+static ngx_uint_t
+ngx_http_webhook_verify_replay_expire(
+    ngx_http_webhook_verify_replay_ctx_t *ctx, ngx_uint_t n)
+{
+    ngx_uint_t                              freed;
+    ngx_queue_t                            *q, *prev;
+    ngx_http_webhook_verify_replay_node_t  *rn;
+
+    freed = 0;
+
+    for (q = ngx_queue_last(&ctx->sh->queue);
+         q != ngx_queue_sentinel(&ctx->sh->queue);
+         q = prev)
+    {
+        prev = ngx_queue_prev(q);
+
+        rn = ngx_queue_data(q, ngx_http_webhook_verify_replay_node_t, queue);
+
+        if ((ngx_msec_int_t) (rn->expires - ngx_current_msec) > 0) {
+            if (n) {
+                break;
+            }
+
+            continue;
+        }
+
+        ngx_http_webhook_verify_replay_free(ctx, rn);
+
+        if (++freed == n) {
+            break;
+        }
+    }
+
+    return freed;
+}
+
+
+static void
+ngx_http_webhook_verify_replay_free(
+    ngx_http_webhook_verify_replay_ctx_t *ctx,
+    ngx_http_webhook_verify_replay_node_t *rn)
+{
+    ngx_queue_remove(&rn->queue);
+    ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
+    ngx_slab_free_locked(ctx->shpool, rn);
+}
