@@ -759,26 +759,75 @@ sub http_post {
     return $status;
 }
 
-# callgrind_annotate's per-function lines: { "function [object]" => Ir }
-sub annotate {
-    my ($file, $inclusive) = @_;
-    my %f;
-    my $total;
-    open(my $a, '-|', 'callgrind_annotate', '--threshold=100',
-         $inclusive ? '--inclusive=yes' : '--inclusive=no', $file) or fail("callgrind_annotate: $!");
-    while (my $l = <$a>) {
-        if ($l =~ /^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?PROGRAM TOTALS/) {
-            ($total = $1) =~ tr/,//d;
+# A callgrind output file: the exclusive cost of each function, and the
+# inclusive cost and count of each call arc (as bench/bench.pl reads it;
+# callgrind_annotate 3.19 gives no exclusive listing to parse).
+# Functions are keyed "object\tfile\tname".
+sub parse_callgrind {
+    my ($file) = @_;
+    open(my $f, '<', $file) or fail("$file: $!");
+    my (%names, %excl, %arc, %calls, %fn_ob);
+    my ($ob, $fl, $fn, $cob, $cfl, $cfn, $total) = ('', '', '', '', '', '');
+    my ($in_call, $ncalls) = (0, 0);
+    my $cur;
+    my $name = sub {
+        my ($kind, $v) = @_;
+        if ($v =~ /^\((\d+)\)(?: (.*))?$/) {
+            $names{$kind}{$1} = $2 if defined $2;
+            return $names{$kind}{$1} // "?$1";
+        }
+        return $v;
+    };
+    while (my $l = <$f>) {
+        chomp $l;
+        if ($l =~ /^ob=(.*)/)     { $ob = $name->('ob', $1); next }
+        if ($l =~ /^f[l]=(.*)/)   { $fl = $name->('fl', $1); next }
+        if ($l =~ /^f[ie]=(.*)/)  { $name->('fl', $1); next }
+        if ($l =~ /^fn=(.*)/) {
+            $fn = $name->('fn', $1);
+            $cur = "$ob\t$fl\t$fn";
+            $fn_ob{$fn} //= "$ob\t$fl";
             next;
         }
-        next unless $l =~ /^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*?)\s*$/;
-        my ($ir, $name) = ($1, $2);
-        $ir =~ tr/,//d;
-        $name =~ s/^[^:\s]*://;            # file:function -> function
-        $f{$name} += $ir;
+        if ($l =~ /^cob=(.*)/)    { $cob = $name->('ob', $1); next }
+        if ($l =~ /^cf[il]=(.*)/) { $cfl = $name->('fl', $1); next }
+        if ($l =~ /^cfn=(.*)/)    { $cfn = $name->('fn', $1); next }
+        if ($l =~ /^calls=(\d+)/) { $in_call = 1; $ncalls = $1; next }
+        if ($l =~ /^(?:summary|totals):\s*(\d+)/) { $total = $1; next }
+        if ($l =~ /^[+\-*\d]/ && defined $cur) {
+            my @t = split ' ', $l;
+            my $c = $t[1] // 0;
+            if ($in_call) {
+                my $callee = defined $cob && $cob ne '' ? "$cob\t$cfl\t$cfn" : "$ob\t$cfl\t$cfn";
+                $arc{$cur}{$callee}{cost} += $c;
+                $arc{$cur}{$callee}{calls} += $ncalls;
+                ($cob, $cfl, $cfn, $in_call) = ('', $fl, '', 0);
+            } else {
+                $excl{$cur} += $c;
+            }
+        }
     }
-    close $a;
-    return { fn => \%f, total => $total };
+    close $f;
+    # by "object:function"; the inclusive cost of a function is what its
+    # callers (itself excepted) paid for calling it
+    my (%ex, %in, %ncalls);
+    my $short = sub {
+        my ($o, $fi, $n) = split /\t/, $_[0], 3;
+        if (!exists $excl{$_[0]} && $fn_ob{$n}) { ($o) = split /\t/, $fn_ob{$n} }
+        $o =~ s{.*/}{};
+        return "$o:$n";
+    };
+    $ex{ $short->($_) } += $excl{$_} for keys %excl;
+    for my $from (keys %arc) {
+        for my $to (keys %{ $arc{$from} }) {
+            next if $from eq $to;
+            $in{ $short->($to) } += $arc{$from}{$to}{cost};
+            $ncalls{ $short->($to) } += $arc{$from}{$to}{calls};
+        }
+    }
+    $in{$_} //= $ex{$_} for keys %ex;
+    if (!defined $total) { $total = 0; $total += $_ for values %excl }
+    return { ex => \%ex, in => \%in, calls => \%ncalls, total => $total };
 }
 
 sub callgrind {
@@ -826,12 +875,12 @@ _EOC_
                 my $st = http_post($s, "/$loc", $body, $sig{$size});
                 fail("$loc $size under callgrind: warm-up request $i got $st") unless $st == 204;
             }
-            system('callgrind_control', '-z', $pid) == 0 or fail('callgrind_control -z failed');
+            system("callgrind_control -z $pid >/dev/null") == 0 or fail('callgrind_control -z failed');
             for my $i (1 .. $n) {
                 my $st = http_post($s, "/$loc", $body, $sig{$size});
                 fail("$loc $size under callgrind: request $i got $st") unless $st == 204;
             }
-            system('callgrind_control', '-d', $pid) == 0 or fail('callgrind_control -d failed');
+            system("callgrind_control -d $pid >/dev/null") == 0 or fail('callgrind_control -d failed');
             close $s;
             $dump++;
             my $t = time + 60;
@@ -840,29 +889,33 @@ _EOC_
             fail("no callgrind dump $cgout.$dump") unless -s "$cgout.$dump";
             rename("$cgout.$dump", "$dir/callgrind.out.$size-$loc");
             my $f = "$dir/callgrind.out.$size-$loc";
-            system("callgrind_annotate --inclusive=yes $f > $f.inclusive.txt 2>&1");
-            system("callgrind_annotate $f > $f.exclusive.txt 2>&1");
-            $cg{$size}{$loc} = { n => $n, ex => annotate($f, 0), in => annotate($f, 1) };
+            system("callgrind_annotate --inclusive=yes $f > $f.annotate.txt 2>&1");
+            $cg{$size}{$loc} = { n => $n, %{ parse_callgrind($f) } };
         }
         my ($p, $v) = @{ $cg{$size} }{qw(plain verified)};
         my $per = sub { $_[0] / $_[1]{n} };
-        my ($tp, $tv) = ($per->($p->{ex}{total}, $p), $per->($v->{ex}{total}, $v));
+        my ($tp, $tv) = ($per->($p->{total}, $p), $per->($v->{total}, $v));
         $o .= sprintf("\n%d bytes, %d requests after %d warm-up\n", $size, $n, $warm);
         $o .= sprintf("  plain     %12.0f Ir/request\n  verified  %12.0f Ir/request (%.3f x plain)\n"
                       . "  extra     %12.0f Ir/request\n", $tp, $tv, $tv / $tp, $tv - $tp);
         for my $kind (['ex', 'exclusive'], ['in', 'inclusive']) {
             my ($k, $label) = @$kind;
-            my %names = map { $_ => 1 } keys %{ $p->{$k}{fn} }, keys %{ $v->{$k}{fn} };
+            # the event loop's roots hold everything: they say nothing
+            my %names = map { $_ => 1 } grep { !/:(\(below main\)|main|__libc_start_main\S*|ngx_\w+_process_cycle|ngx_process_events_and_timers)$/ }
+                        keys %{ $p->{$k} }, keys %{ $v->{$k} };
             my @d = sort { abs($b->[1]) <=> abs($a->[1]) }
-                    map { [$_, $per->($v->{$k}{fn}{$_} // 0, $v) - $per->($p->{$k}{fn}{$_} // 0, $p)] }
+                    map { [$_, $per->($v->{$k}{$_} // 0, $v) - $per->($p->{$k}{$_} // 0, $p),
+                           $per->($v->{calls}{$_} // 0, $v) - $per->($p->{calls}{$_} // 0, $p)] }
                     keys %names;
-            $o .= "  largest differences of $label Ir/request, verified - plain:\n";
-            $o .= sprintf("    %+11.0f  %s\n", $_->[1], $_->[0]) for grep { defined } @d[0 .. 24];
+            $o .= "  largest differences of $label Ir/request, verified - plain"
+                . " (calls/request, verified - plain; object:function):\n";
+            $o .= sprintf("    %+11.0f  %+7.2f  %s\n", @$_[1, 2, 0]) for grep { defined } @d[0 .. 29];
         }
     }
     stop($pid);
     stop($sink->{pid});
-    $o .= "\nfiles: $dir/callgrind.out.<size>-<plain|verified> and their .inclusive.txt, .exclusive.txt\n";
+    $o .= "\nfiles: $dir/callgrind.out.<size>-<plain|verified> and callgrind_annotate's"
+        . " report beside each (.annotate.txt)\n";
     print "\n$o";
     spew("$results/callgrind.txt", $o);
     return 0;
