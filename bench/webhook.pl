@@ -73,6 +73,7 @@ my $warmup   = env('WARMUP', 1);
 my $conns    = env('CONNECTIONS', 32);
 my $port     = env('BENCH_PORT', 19940);
 my $strict   = env('STRICT', 0);
+my $body_buf = env('BODY_BUFFER', '');
 my $pin      = env('PIN', (`nproc 2>/dev/null` // 1) >= 2 ? '1,0' : 'off');
 my @sizes    = split ' ', env('SIZES', '1024 65536 1048576');
 my @alts     = split ' ', env('VARIANTS', 'module njs app');
@@ -92,6 +93,8 @@ for ([ROUNDS => $rounds], [DURATION => $duration], [CONNECTIONS => $conns],
         unless $_->[1] =~ /^[1-9][0-9]*$/;
 }
 die "webhook bench: WARMUP must be a number of seconds\n" unless $warmup =~ /^[0-9]+$/;
+die "webhook bench: BODY_BUFFER must be bytes, not \"$body_buf\"\n"
+    unless $body_buf =~ /^([1-9][0-9]*)?$/;
 
 # PIN=F,R (default 1,0): the fronts' nginx workers on CPU F, everything
 # else (wrk, the sinks, the Node.js app) on CPU R, so the two fronts of a
@@ -156,7 +159,8 @@ $secret =~ s/\s+\z//;
          . "module: $built\nmodule sha256: $sha\nnginx: " . `$nginx -v 2>&1`
          . "cpu: $cpu" . "cpus: " . (`nproc 2>/dev/null` // "?\n")
          . "rounds: $rounds\nduration: $duration\nwarmup: $warmup\n"
-         . "connections: $conns\npin: $pin\nsizes: @sizes\nvariants: plain @alts\n");
+         . "connections: $conns\npin: $pin\nbody buffer: " . ($body_buf || 'default')
+         . "\nsizes: @sizes\nvariants: plain @alts\n");
 }
 
 # ------------------------------------------------------------ processes
@@ -366,11 +370,16 @@ sub sink_http {
 _EOC_
 }
 
-# a front's http block: its server, and (not "app") its sink's server
+# a front's http block: its server, and (not "app") its sink's server.
+# BODY_BUFFER: every front's client_body_buffer_size, so that bodies stay
+# in memory for plain and module as they must for njs (unset: nginx's
+# default, as a user of the module would leave it)
 sub front_http {
     my ($v) = @_;
     my $fp = $front_port{$v};
     my $up = upstream('backend', $back_port{$v});
+    $up .= "    client_body_buffer_size $body_buf;\n" if $body_buf ne '';
+    my $njs_buf = $body_buf ne '' && $body_buf > $max_size ? $body_buf : $max_size;
     my $pass = "proxy_pass http://backend;";
     return $up . <<"_EOC_" if $v eq 'plain';
     server {
@@ -395,7 +404,7 @@ _EOC_
     js_import hook from webhook-njs.js;
     server {
         listen 127.0.0.1:$fp backlog=1024;
-        client_body_buffer_size $max_size;
+        client_body_buffer_size $njs_buf;
         location / { js_content hook.verify; }
         location \@pass { $pass }
     }
@@ -710,7 +719,8 @@ sub timing {
     if (my $m = $summary{$small}{module}) {
         push @t, ["$small bytes: module front <= 1.10 x plain (median)", $m->{ratio}, '<=', 1.10];
     }
-    if (my $m = $summary{$large}{module}) {
+    # the issue's target for 1 MiB; not judged on smaller bodies
+    if ($large >= 1048576 and my $m = $summary{$large}{module}) {
         push @t, ["$large bytes: extra CPU <= 1.15 x SHA-256 time", $m->{extra} / $sha{$large}, '<=', 1.15];
     }
     push @t, ['RSS growth with 8 MiB bodies <= 2048 kB', $summary{rss}, '<=', 2048]
