@@ -288,7 +288,7 @@ ngx_http_precancel_retention_headers(ngx_http_request_t *r, void *conf,
     }
 
     if (ngx_edge_hmac_hex(rcf->key, body->data,
-                                    body->len, signature.data, &failed)
+                          body->len, signature.data, &failed)
         != 0)
     {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
@@ -658,7 +658,7 @@ ngx_http_precancel_retention_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     rcf->key = ngx_edge_secret_hmac(cf, "SHA512", buf, len,
-                                                      what, &file);
+                                    what, &file);
     if (rcf->key == NULL) {
         return NGX_CONF_ERROR;
     }

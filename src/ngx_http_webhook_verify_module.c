@@ -977,13 +977,13 @@ ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
 
     if (ctx->digest) {
         (void) ngx_edge_digest_update(ctx->digest, data, len,
-                                                &ctx->failed);
+                                      &ctx->failed);
         return;
     }
 
     for (i = 0; i < ctx->nmacs; i++) {
         if (ngx_edge_hmac_update(ctx->macs[i], data, len,
-                                           &ctx->failed)
+                                 &ctx->failed)
             != 0)
         {
             return;
@@ -1045,10 +1045,10 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
 
             if (ngx_edge_hmac_init(mac, &ctx->failed) != 0
                 || ngx_edge_hmac_update(mac, ctx->prefix.data,
-                                                  ctx->prefix.len,
-                                                  &ctx->failed) != 0
+                                        ctx->prefix.len,
+                                        &ctx->failed) != 0
                 || ngx_edge_hmac_update(mac, hex, 2 * n,
-                                                  &ctx->failed) != 0)
+                                        &ctx->failed) != 0)
             {
                 goto failed;
             }

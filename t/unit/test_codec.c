@@ -120,7 +120,7 @@ check_base64(const codec_case_t *c)
 
     n = (size_t) -1;
     err = ngx_edge_base64_decode(out, &n, (unsigned char *) c->text,
-                                           strlen(c->text));
+                                 strlen(c->text));
 
     name_of(name, sizeof(name), c, "base64");
 
@@ -142,7 +142,7 @@ check_hex(const codec_case_t *c)
     unsigned char   out[64];
 
     err = ngx_edge_hex_decode(out, (unsigned char *) c->text,
-                                        strlen(c->text));
+                              strlen(c->text));
 
     name_of(name, sizeof(name), c, "hex");
 

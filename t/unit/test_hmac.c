@@ -97,8 +97,8 @@ main(void)
 
     for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
         h = ngx_edge_hmac_create(kats[i].digest,
-                                           (unsigned char *) kats[i].key,
-                                           kats[i].key_len, &failed);
+                                 (unsigned char *) kats[i].key,
+                                 kats[i].key_len, &failed);
         if (h == NULL) {
             tap_ok(0, kats[i].name);
             continue;
@@ -110,9 +110,9 @@ main(void)
             memset(hex, 0, sizeof(hex));
 
             tap_ok(ngx_edge_hmac_hex(h, (unsigned char *)
-                                               kats[i].data,
-                                               kats[i].data_len, hex,
-                                               &failed) == 0
+                                     kats[i].data,
+                                     kats[i].data_len, hex,
+                                     &failed) == 0
                    && ngx_edge_hmac_hex_len(h)
                       == strlen(kats[i].hex)
                    && memcmp(hex, kats[i].hex, strlen(kats[i].hex)) == 0,
@@ -135,7 +135,7 @@ main(void)
            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 
     h = ngx_edge_hmac_create("NO-SUCH-DIGEST",
-                                       (unsigned char *) "k", 1, &failed);
+                             (unsigned char *) "k", 1, &failed);
     tap_ok(h == NULL && failed != NULL, "unknown digest is refused");
 
     tap_ok(ngx_edge_digest_create("NO-SUCH-DIGEST", &failed)
@@ -171,7 +171,7 @@ pieces(const char *digest, const char *key, size_t key_len, const char *data,
     ngx_edge_hmac_t  *h, *copy;
 
     h = ngx_edge_hmac_create(digest, (unsigned char *) key, key_len,
-                                       &failed);
+                             &failed);
     if (h == NULL) {
         tap_ok(0, name);
         return;
@@ -179,7 +179,7 @@ pieces(const char *digest, const char *key, size_t key_len, const char *data,
 
     ok = ngx_edge_hmac_init(h, &failed) == 0
          && ngx_edge_hmac_update(h, (unsigned char *) "junk", 4,
-                                           &failed) == 0;
+                                 &failed) == 0;
 
     for (step = 1; ok && step <= data_len; step++) {
         copy = ngx_edge_hmac_dup(h, &failed);
@@ -191,8 +191,8 @@ pieces(const char *digest, const char *key, size_t key_len, const char *data,
         for (off = 0; ok && off < data_len; off += n) {
             n = data_len - off < step ? data_len - off : step;
             ok = ngx_edge_hmac_update(copy,
-                                                (unsigned char *) data + off,
-                                                n, &failed) == 0;
+                                      (unsigned char *) data + off,
+                                      n, &failed) == 0;
         }
 
         ok = ok && ngx_edge_hmac_final(copy, md, &failed) == 0
@@ -237,7 +237,7 @@ digest(const char *name, const char *data, const char *hex)
 
         for (i = 0; ok && i < len; i++) {
             ok = ngx_edge_digest_update(d, (unsigned char *) data
-                                                  + i, 1, &failed) == 0;
+                                        + i, 1, &failed) == 0;
         }
 
         ok = ok && ngx_edge_digest_final(d, md, &failed) == 0;

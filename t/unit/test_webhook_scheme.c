@@ -563,11 +563,11 @@ verify(const verify_case_t *c, const char **why)
 
         if (dd) {
             ngx_edge_digest_update(dd, (unsigned char *) c->body + i,
-                                             n, &failed);
+                                   n, &failed);
 
         } else {
             ngx_edge_hmac_update(copy, (unsigned char *) c->body + i,
-                                           n, &failed);
+                                 n, &failed);
         }
     }
 
