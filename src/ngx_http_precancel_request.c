@@ -33,6 +33,8 @@
 
 static ngx_int_t ngx_http_precancel_allowed(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx);
+static ngx_int_t ngx_http_precancel_fetch_headers(ngx_http_request_t *r,
+    ngx_http_precancel_origin_req_t *req);
 static ngx_int_t ngx_http_precancel_cross_origin(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx, const char *reason,
     ngx_http_precancel_origin_req_t *req);
@@ -47,6 +49,8 @@ static ngx_http_precancel_ctx_t *ngx_http_precancel_provider_ctx(
     ngx_http_request_t *r);
 static void ngx_http_precancel_deadline_handler(ngx_event_t *ev);
 static void ngx_http_precancel_cleanup(void *data);
+static void ngx_http_precancel_pause_log(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx);
 static void ngx_http_precancel_resume_log(ngx_http_request_t *r,
     ngx_http_precancel_ctx_t *ctx);
 static void ngx_http_precancel_wake(ngx_http_request_t *r);
@@ -180,11 +184,8 @@ ngx_http_precancel_allowed(ngx_http_request_t *r,
 {
     int                               navigation;
     char                             *allow;
-    ngx_uint_t                        i, ntrusted;
+    ngx_uint_t                        ntrusted;
     const char                       *reason;
-    ngx_list_part_t                  *part;
-    ngx_table_elt_t                  *h;
-    ngx_http_precancel_origin_str_t  *dst;
     ngx_http_precancel_origin_req_t   req;
 
     if (!(r->method & plcf->methods)) {
@@ -206,11 +207,50 @@ ngx_http_precancel_allowed(ngx_http_request_t *r,
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    ngx_memzero(&req, sizeof(ngx_http_precancel_origin_req_t));
+    if (ngx_http_precancel_fetch_headers(r, &req) != NGX_OK) {
+        return ngx_http_precancel_cross_origin(r, ctx,
+                                               "a repeated Origin or "
+                                               "Sec-Fetch-* header", &req);
+    }
+
+    navigation = (r->method == NGX_HTTP_GET
+                  && !plcf->provider->changes_subscription);
+
+    ntrusted = plcf->trusted_origins ? plcf->trusted_origins->nelts : 0;
+
+    reason = ngx_http_precancel_origin_check(&req, navigation,
+                                             ntrusted
+                                             ? plcf->trusted_origins->elts
+                                             : NULL,
+                                             ntrusted);
+    if (reason == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_http_precancel_cross_origin(r, ctx, reason, &req);
+}
+
+
+/*
+ * Host, Origin and the Sec-Fetch-* headers the policy reads; NGX_DECLINED
+ * when one of them is repeated (no browser repeats them: two values are
+ * two stories).
+ */
+
+static ngx_int_t
+ngx_http_precancel_fetch_headers(ngx_http_request_t *r,
+    ngx_http_precancel_origin_req_t *req)
+{
+    ngx_uint_t                        i;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *h;
+    ngx_http_precancel_origin_str_t  *dst;
+
+    ngx_memzero(req, sizeof(ngx_http_precancel_origin_req_t));
 
     if (r->headers_in.host) {
-        req.host.data = r->headers_in.host->value.data;
-        req.host.len = r->headers_in.host->value.len;
+        req->host.data = r->headers_in.host->value.data;
+        req->host.len = r->headers_in.host->value.len;
     }
 
     part = &r->headers_in.headers.part;
@@ -231,19 +271,19 @@ ngx_http_precancel_allowed(ngx_http_request_t *r,
         if (h[i].key.len == 6
             && ngx_strncmp(h[i].lowcase_key, "origin", 6) == 0)
         {
-            dst = &req.origin;
+            dst = &req->origin;
 
         } else if (h[i].key.len == 14
                    && ngx_strncmp(h[i].lowcase_key, "sec-fetch-", 10) == 0)
         {
             if (ngx_strncmp(h[i].lowcase_key + 10, "site", 4) == 0) {
-                dst = &req.site;
+                dst = &req->site;
 
             } else if (ngx_strncmp(h[i].lowcase_key + 10, "mode", 4) == 0) {
-                dst = &req.mode;
+                dst = &req->mode;
 
             } else if (ngx_strncmp(h[i].lowcase_key + 10, "dest", 4) == 0) {
-                dst = &req.dest;
+                dst = &req->dest;
 
             } else {
                 continue;
@@ -253,34 +293,15 @@ ngx_http_precancel_allowed(ngx_http_request_t *r,
             continue;
         }
 
-        /* no browser repeats them: two values are two stories */
-
         if (dst->data) {
-            return ngx_http_precancel_cross_origin(r, ctx,
-                                                   "a repeated Origin or "
-                                                   "Sec-Fetch-* header",
-                                                   &req);
+            return NGX_DECLINED;
         }
 
         dst->data = h[i].value.data;
         dst->len = h[i].value.len;
     }
 
-    navigation = (r->method == NGX_HTTP_GET
-                  && !plcf->provider->changes_subscription);
-
-    ntrusted = plcf->trusted_origins ? plcf->trusted_origins->nelts : 0;
-
-    reason = ngx_http_precancel_origin_check(&req, navigation,
-                                             ntrusted
-                                             ? plcf->trusted_origins->elts
-                                             : NULL,
-                                             ntrusted);
-    if (reason == NULL) {
-        return NGX_OK;
-    }
-
-    return ngx_http_precancel_cross_origin(r, ctx, reason, &req);
+    return NGX_OK;
 }
 
 
@@ -332,7 +353,6 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     ngx_http_precancel_loc_conf_t *plcf, ngx_http_precancel_ctx_t *ctx)
 {
     ngx_buf_t                   *b;
-    ngx_uint_t                   level;
     ngx_str_t                    body;
     ngx_chain_t                 *cl;
     ngx_http_request_t          *sr;
@@ -429,21 +449,39 @@ ngx_http_precancel_start(ngx_http_request_t *r,
                    "precancel subrequest \"%V\", precancel body: %V",
                    &plcf->uri, &body);
 
-    if (plcf->provider->secret_headers
-        && (r->connection->log->log_level & NGX_LOG_DEBUG_ALL))
-    {
-        /* "debug" keeps no severity bits: info is the level below it */
-
-        ctx->log_level = r->connection->log->log_level;
-        ctx->log_paused = 1;
-
-        level = ctx->log_level
-                & ~(NGX_LOG_DEBUG_ALL|NGX_LOG_DEBUG_CONNECTION);
-
-        r->connection->log->log_level = ngx_max(level, NGX_LOG_INFO);
+    if (plcf->provider->secret_headers) {
+        ngx_http_precancel_pause_log(r, ctx);
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * nginx's proxy module logs every upstream request header at debug
+ * level: the connection's debug logging is paused while a subrequest
+ * whose headers hold a secret or a signature runs (resumed by
+ * ngx_http_precancel_resume_log()).
+ */
+
+static void
+ngx_http_precancel_pause_log(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx)
+{
+    ngx_uint_t  level;
+
+    if (!(r->connection->log->log_level & NGX_LOG_DEBUG_ALL)) {
+        return;
+    }
+
+    /* "debug" keeps no severity bits: info is the level below it */
+
+    ctx->log_level = r->connection->log->log_level;
+    ctx->log_paused = 1;
+
+    level = ctx->log_level & ~(NGX_LOG_DEBUG_ALL|NGX_LOG_DEBUG_CONNECTION);
+
+    r->connection->log->log_level = ngx_max(level, NGX_LOG_INFO);
 }
 
 
