@@ -165,26 +165,27 @@ browser-test: deps-browser module
 demo: deps module
 	sh $(CURDIR)/docs/demo/run
 
+# the benchmarks time the module this Makefile built (BUILD=... too)
 bench: deps-bench module
-	sh $(CURDIR)/bench/run
+	MODULE=$(MODULE) sh $(CURDIR)/bench/run
 
 # Billing's CPU time per request against proxying's, both at once
 bench-paired: deps-bench module
-	ROUNDS=$${ROUNDS:-10} DURATION=$${DURATION:-8} WARMUP=$${WARMUP:-1} \
-	    sh $(CURDIR)/bench/run paired
+	MODULE=$(MODULE) ROUNDS=$${ROUNDS:-10} DURATION=$${DURATION:-8} \
+	    WARMUP=$${WARMUP:-1} sh $(CURDIR)/bench/run paired
 
 bench-callgrind: deps-bench module
-	sh $(CURDIR)/bench/run callgrind
+	MODULE=$(MODULE) sh $(CURDIR)/bench/run callgrind
 
 bench-memory: deps-bench module
-	sh $(CURDIR)/bench/run memory
+	MODULE=$(MODULE) sh $(CURDIR)/bench/run memory
 
 # the webhook verifier's CPU per request and memory, verified vs plain
 bench-webhook: deps-bench module
-	perl $(CURDIR)/bench/webhook.pl
+	MODULE=$(MODULE) perl $(CURDIR)/bench/webhook.pl
 
 soak: deps-bench module
-	bash $(CURDIR)/bench/soak
+	MODULE=$(MODULE) bash $(CURDIR)/bench/soak
 
 # The Debian package, built by Debian's tools (debhelper, dh_nginx) in a
 # copy of what it needs, with packaging/debian/ as its debian/; its
