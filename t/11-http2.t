@@ -91,17 +91,7 @@ http {
 _EOC_
 close $fh;
 
-system($nginx, '-p', $dir, '-c', "$dir/nginx.conf") == 0
-    or BAIL_OUT("nginx did not start");
-
-END {
-    if (open my $p, '<', "$dir/logs/nginx.pid") {
-        my $pid = <$p>;
-        chomp $pid;
-        kill 'QUIT', $pid if $pid;
-        sleep 0.3;
-    }
-}
+PrecancelTest::start_nginx($nginx, $dir);
 
 my $big = "$dir/big.body";
 open $fh, '>', $big or die $!;

@@ -67,30 +67,7 @@ http {
 _EOC_
 close $fh;
 
-system($nginx, '-p', $dir, '-c', "$dir/nginx.conf") == 0
-    or BAIL_OUT("nginx did not start");
-
-my $pid;
-
-END {
-    if ($pid) {
-        kill 'QUIT', $pid;
-        for (1 .. 50) { last unless kill 0, $pid; sleep 0.1 }
-    }
-}
-
-for (1 .. 50) {
-    if (open my $p, '<', "$dir/logs/nginx.pid") {
-        my $line = <$p>;
-        if (defined $line && $line =~ /^(\d+)$/) {
-            $pid = $1;
-            last;
-        }
-    }
-    sleep 0.1;
-}
-
-BAIL_OUT("nginx wrote no pid file") unless $pid;
+PrecancelTest::start_nginx($nginx, $dir);
 
 my $body = '{"action":"completed","n":[' . join(',', 1 .. 20000) . ']}';
 my $sig = WebhookTest::github(WebhookTest::secret("github"), $body);

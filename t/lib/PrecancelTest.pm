@@ -17,6 +17,7 @@ use File::Basename qw(basename dirname);
 use File::Path qw(make_path);
 use File::Temp ();
 use IO::Socket::INET ();
+use Time::HiRes ();
 use MIME::Base64 qw(encode_base64);
 use Test::Nginx::Socket ();
 use PrecancelStandin ();
@@ -308,6 +309,39 @@ sub needs {
     # project's runner and in Test::Nginx alike
     $block->set_value("skip_nginx", "1: > 0.0.0: this nginx is built "
                       . "without $why");
+}
+
+# For the files that start an nginx of their own (HTTP/2, requests at the
+# same time): starts nginx -p $dir -c $dir/nginx.conf, waits for the pid
+# file ($dir/logs/nginx.pid), and stops it (QUIT, then waits) when the
+# file ends.  Bails out when it does not start.
+my @own_nginx;
+
+sub start_nginx {
+    my ($nginx, $dir) = @_;
+
+    system($nginx, '-p', $dir, '-c', "$dir/nginx.conf") == 0
+        or Test::More::BAIL_OUT("nginx did not start");
+
+    for (1 .. 50) {
+        if (open my $p, '<', "$dir/logs/nginx.pid") {
+            my $line = <$p>;
+            if (defined $line && $line =~ /^(\d+)$/) {
+                push @own_nginx, $1;
+                return $1;
+            }
+        }
+        Time::HiRes::sleep(0.1);
+    }
+
+    Test::More::BAIL_OUT("nginx wrote no pid file");
+}
+
+END {
+    for my $pid (@own_nginx) {
+        kill 'QUIT', $pid;
+        for (1 .. 50) { last unless kill 0, $pid; Time::HiRes::sleep(0.1) }
+    }
 }
 
 # a port on 127.0.0.1 that nothing listens on now
