@@ -116,6 +116,10 @@ typedef struct {
     /* the provider's own, for its variables (NULL until it sets one) */
     void                            *data;
 
+    /* $precancel_duration: the provider round trip */
+    ngx_msec_t                       started;
+    ngx_msec_t                       duration;
+
     /* the connection's log level while debug logging is paused */
     ngx_uint_t                       log_level;
 
@@ -124,6 +128,7 @@ typedef struct {
     unsigned                         complete:1;
     unsigned                         expired:1;
     unsigned                         log_paused:1;
+    unsigned                         timed:1;    /* a call was made */
     ngx_int_t                        sub_rc;
     ngx_uint_t                       sub_status;
     ngx_str_t                        sub_encoding;

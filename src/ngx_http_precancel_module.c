@@ -38,6 +38,8 @@ static ngx_int_t ngx_http_precancel_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_precancel_duration_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_precancel_init(ngx_conf_t *cf);
@@ -158,6 +160,10 @@ static ngx_http_variable_t  ngx_http_precancel_vars[] = {
     { ngx_string("precancel_error"), NULL,
       ngx_http_precancel_str_variable,
       offsetof(ngx_http_precancel_ctx_t, error),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("precancel_duration"), NULL,
+      ngx_http_precancel_duration_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     /* cached: one value a request, its subrequests and their retries */
@@ -290,6 +296,41 @@ ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
     v->data = id;
     v->valid = 1;
     v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * $precancel_duration: the provider round trip in milliseconds, from the
+ * subrequest's start to the end of its reply (or the deadline); not found
+ * where no call was made (a refusal, a bad field) or it is not over.
+ */
+
+static ngx_int_t
+ngx_http_precancel_duration_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    ngx_http_precancel_ctx_t  *ctx;
+
+    ctx = ngx_http_precancel_var_ctx(r);
+
+    if (ctx == NULL || !ctx->timed || !ctx->done) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%M", ctx->duration) - p;
+    v->data = p;
+    v->valid = 1;
+    v->no_cacheable = 1;
     v->not_found = 0;
 
     return NGX_OK;

@@ -417,6 +417,11 @@ ngx_http_precancel_start(ngx_http_request_t *r,
                                        &plcf->uri);
     }
 
+    /* $precancel_duration: from here to the reply's end, or the deadline */
+
+    ctx->started = ngx_current_msec;
+    ctx->timed = 1;
+
     sr->method = NGX_HTTP_POST;
     sr->method_name = ngx_http_precancel_post;
     sr->request_body = rb;
@@ -601,6 +606,7 @@ ngx_http_precancel_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
 
     if (!ctx->done) {
         ctx->done = 1;
+        ctx->duration = ngx_current_msec - ctx->started;
         ctx->sub_rc = rc;
         ctx->sub_status = r->headers_out.status;
         ctx->reply = r->out ? r->out->buf : NULL;

@@ -145,3 +145,30 @@ GET /account/cancel
 Location: https://cancel.example.com/inspect?app_id=APP_SRV&custom.plan=gold&x-headers=none&x-query=none
 --- no_error_log
 [error]
+
+
+
+=== TEST 7: $precancel_duration: the provider round trip, in milliseconds
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/slow?ms=300
+--- cancel_config
+add_header X-Duration $precancel_duration always;
+--- request
+GET /account/cancel
+--- error_code: 302
+--- response_headers_like
+X-Duration: ^(3\d\d|[4-9]\d\d|1\d\d\d)$
+X-Status: ^redirected$
+
+
+
+=== TEST 8: $precancel_duration is empty where no call was made
+--- provider
+http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/precancel
+--- cancel_config
+add_header X-Duration "[$precancel_duration]" always;
+--- request
+PUT /account/cancel
+--- error_code: 405
+--- response_headers
+X-Duration: []
