@@ -25,6 +25,8 @@ static const char *ngx_http_webhook_verify_parse_list(
 static const char *ngx_http_webhook_verify_add(
     const ngx_http_webhook_verify_scheme_t *scheme, const unsigned char *p,
     size_t len, ngx_http_webhook_verify_sig_t *sig);
+static const char *ngx_http_webhook_verify_add_ed25519(
+    const unsigned char *p, size_t len, ngx_http_webhook_verify_sig_t *sig);
 
 
 /*
@@ -188,7 +190,8 @@ ngx_http_webhook_verify_parse_plain(
  * Stripe: comma-separated "key=value" items: one "t", any number of "v1";
  * other keys ("v0", a test-mode signature) are skipped, as Stripe's own
  * libraries do.  Standard Webhooks: space-separated "version,signature"
- * items; versions other than "v1" ("v1a", asymmetric) are skipped.
+ * items: "v1" (HMAC) and "v1a" (Ed25519), kept apart since each is
+ * checked with secrets of its own kind; other versions are skipped.
  */
 
 static const char *
@@ -256,6 +259,15 @@ ngx_http_webhook_verify_parse_list(
             if (err) {
                 return err;
             }
+
+        } else if (!stripe && key_end - item == 3
+                   && memcmp(item, "v1a", 3) == 0)
+        {
+            err = ngx_http_webhook_verify_add_ed25519(key_end + 1,
+                                                  last - (key_end + 1), sig);
+            if (err) {
+                return err;
+            }
         }
 
         if (p == end) {
@@ -272,8 +284,12 @@ ngx_http_webhook_verify_parse_list(
         return "no timestamp";
     }
 
-    if (sig->n == 0) {
+    if (stripe && sig->n == 0) {
         return "no v1 signature";
+    }
+
+    if (sig->n == 0 && sig->ned25519 == 0) {
+        return "no v1 or v1a signature";
     }
 
     return NULL;
@@ -324,6 +340,39 @@ ngx_http_webhook_verify_add(const ngx_http_webhook_verify_scheme_t *scheme,
     }
 
     sig->n++;
+
+    return NULL;
+}
+
+
+/* a v1a entry: the base64 of a 64-byte Ed25519 signature */
+
+static const char *
+ngx_http_webhook_verify_add_ed25519(const unsigned char *p, size_t len,
+    ngx_http_webhook_verify_sig_t *sig)
+{
+    size_t          n;
+    const char     *err;
+    unsigned char   buf[NGX_HTTP_WEBHOOK_VERIFY_ED25519_SIG + 3];
+
+    if (sig->ned25519 == NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX) {
+        return "too many signatures";
+    }
+
+    if (ngx_edge_base64_decoded_max(len) > sizeof(buf)) {
+        return "signature of the wrong length";
+    }
+
+    err = ngx_edge_base64_decode(buf, &n, p, len);
+    if (err) {
+        return err;
+    }
+
+    if (n != NGX_HTTP_WEBHOOK_VERIFY_ED25519_SIG) {
+        return "signature of the wrong length";
+    }
+
+    memcpy(sig->ed25519[sig->ned25519++], buf, n);
 
     return NULL;
 }
@@ -433,6 +482,45 @@ ngx_http_webhook_verify_key(const ngx_http_webhook_verify_scheme_t *scheme,
     if (err) {
         return "is not \"whsec_\" followed by base64";
     }
+
+    return NULL;
+}
+
+
+int
+ngx_http_webhook_verify_is_public(const unsigned char *in, size_t len)
+{
+    return len >= 5 && memcmp(in, "whpk_", 5) == 0;
+}
+
+
+const char *
+ngx_http_webhook_verify_public_key(const unsigned char *in, size_t len,
+    unsigned char *key)
+{
+    size_t         n;
+    unsigned char  buf[NGX_HTTP_WEBHOOK_VERIFY_ED25519_KEY + 3];
+
+    if (!ngx_http_webhook_verify_is_public(in, len)) {
+        return "is not \"whpk_\" followed by base64";
+    }
+
+    in += 5;
+    len -= 5;
+
+    if (ngx_edge_base64_decoded_max(len) > sizeof(buf)) {
+        return "holds a \"whpk_\" key that is not 32 bytes of base64";
+    }
+
+    if (ngx_edge_base64_decode(buf, &n, in, len) != NULL) {
+        return "is not \"whpk_\" followed by base64";
+    }
+
+    if (n != NGX_HTTP_WEBHOOK_VERIFY_ED25519_KEY) {
+        return "holds a \"whpk_\" key that is not 32 bytes of base64";
+    }
+
+    memcpy(key, buf, n);
 
     return NULL;
 }

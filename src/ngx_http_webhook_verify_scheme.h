@@ -20,6 +20,10 @@
 /* candidate signatures kept from one header (Stripe's v1=, Standard's v1,) */
 #define NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX  8
 
+/* Standard Webhooks' v1a: an Ed25519 public key and signature */
+#define NGX_HTTP_WEBHOOK_VERIFY_ED25519_KEY  32
+#define NGX_HTTP_WEBHOOK_VERIFY_ED25519_SIG  64
+
 /* digits of a unix time: enough for any date a clock shows */
 #define NGX_HTTP_WEBHOOK_VERIFY_TIME_MAX  12
 
@@ -27,7 +31,7 @@
 typedef enum {
     NGX_HTTP_WEBHOOK_VERIFY_PLAIN = 0,     /* [prefix]MAC */
     NGX_HTTP_WEBHOOK_VERIFY_STRIPE,        /* t=T,v1=HEX[,v1=HEX...] */
-    NGX_HTTP_WEBHOOK_VERIFY_STANDARD       /* v1,BASE64[ v1,BASE64...] */
+    NGX_HTTP_WEBHOOK_VERIFY_STANDARD       /* v1[a],BASE64[ v1[a],BASE64...] */
 } ngx_http_webhook_verify_format_e;
 
 
@@ -91,6 +95,11 @@ typedef struct {
     unsigned char         mac[NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX]
                              [NGX_HTTP_PRECANCEL_HMAC_MAX];
     size_t                n;
+
+    /* Standard Webhooks: the v1a (Ed25519) signatures, checked apart */
+    unsigned char         ed25519[NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX]
+                                 [NGX_HTTP_WEBHOOK_VERIFY_ED25519_SIG];
+    size_t                ned25519;
 
     /* Stripe: the t= value, where it stands in the header */
     const unsigned char  *time;
@@ -157,6 +166,20 @@ size_t ngx_http_webhook_verify_signed_prefix(
 const char *ngx_http_webhook_verify_key(
     const ngx_http_webhook_verify_scheme_t *scheme, const unsigned char *in,
     size_t len, unsigned char *key, size_t *key_len);
+
+/*
+ * 1 when a secret file holds a Standard Webhooks public key ("whpk_"):
+ * it verifies v1a entries, not v1.
+ */
+int ngx_http_webhook_verify_is_public(const unsigned char *in, size_t len);
+
+/*
+ * The Ed25519 public key of "whpk_BASE64" into key
+ * (NGX_HTTP_WEBHOOK_VERIFY_ED25519_KEY bytes).  Returns NULL, or a static
+ * reason that never quotes the input.
+ */
+const char *ngx_http_webhook_verify_public_key(const unsigned char *in,
+    size_t len, unsigned char *key);
 
 /* 1 when mac (size bytes) is one of sig's, in constant time */
 int ngx_http_webhook_verify_match(const ngx_http_webhook_verify_sig_t *sig,

@@ -3,12 +3,14 @@
  * libFuzzer harness of the webhook header parsers: the first byte picks a
  * scheme (each plain one, Stripe's list, Standard Webhooks' list), the
  * rest is the header value.  Whatever is accepted must hold between 1 and
- * NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX signatures, each of which, encoded
- * again the scheme's way, stands in the input (hex in either case); a
+ * NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX signatures of each kind (MACs, and
+ * Standard Webhooks' v1a Ed25519 signatures, which only that scheme
+ * has), each of which, encoded again the scheme's way, stands in the
+ * input (hex in either case); a
  * Stripe timestamp must point into the input; whatever is refused must
  * come with a reason.  The same input also goes through the unix time
- * parser (digits only, at most NGX_HTTP_WEBHOOK_VERIFY_TIME_MAX) and the
- * whsec_ key decoder.
+ * parser (digits only, at most NGX_HTTP_WEBHOOK_VERIFY_TIME_MAX), the
+ * whsec_ key decoder and the whpk_ public key decoder.
  */
 
 
@@ -26,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_time(const uint8_t *data, size_t size);
 static void check_key(const uint8_t *data, size_t size);
+static void check_public_key(const uint8_t *data, size_t size);
 
 static int contains_hex(const uint8_t *in, size_t len,
     const unsigned char *mac, size_t n);
@@ -59,6 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_time(data, size);
     check_key(data, size);
+    check_public_key(data, size);
 
     err = ngx_http_webhook_verify_parse(s, data, size, &sig);
 
@@ -70,8 +74,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    if (sig.n == 0 || sig.n > NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX) {
+    if (sig.n + sig.ned25519 == 0
+        || sig.n > NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX
+        || sig.ned25519 > NGX_HTTP_WEBHOOK_VERIFY_SIGS_MAX
+        || (sig.ned25519 && s->format != NGX_HTTP_WEBHOOK_VERIFY_STANDARD))
+    {
         abort();
+    }
+
+    for (i = 0; i < sig.ned25519; i++) {
+        if (!contains_base64(data, size, sig.ed25519[i],
+                             NGX_HTTP_WEBHOOK_VERIFY_ED25519_SIG))
+        {
+            abort();
+        }
     }
 
     if (sig.time
@@ -203,4 +219,30 @@ check_key(const uint8_t *data, size_t size)
     }
 
     free(key);
+}
+
+
+static void
+check_public_key(const uint8_t *data, size_t size)
+{
+    const char     *err;
+    unsigned char   key[NGX_HTTP_WEBHOOK_VERIFY_ED25519_KEY];
+
+    err = ngx_http_webhook_verify_public_key(data, size, key);
+
+    if (err != NULL) {
+        if (err[0] == '\0') {
+            abort();
+        }
+
+        return;
+    }
+
+    /* accepted: "whpk_" and the very base64 of the 32 bytes */
+
+    if (!ngx_http_webhook_verify_is_public(data, size)
+        || !contains_base64(data + 5, size - 5, key, sizeof(key)))
+    {
+        abort();
+    }
 }

@@ -55,6 +55,11 @@ static int verify(const verify_case_t *c, const char **why);
 #define B43  "hOhMkZePchMO4WL6QIaNIAEzjzDXU1UlABvhOMJF8Co"
 #define SW   "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
+/* RFC 8032, 7.1, TEST 1: the Ed25519 public key and signature, base64 */
+#define EDPK "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define EDSG "5VZDAMNgrHKQhuLMgG6CioSHfx645dl02HPgZSJJAVVfuIIVkKM7rMYeOXAc" \
+             "+bRr0lv18FlbviRlUUFDjnoQCw=="
+
 #define SLACK_BODY                                                            \
     "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain="           \
     "testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA"  \
@@ -142,7 +147,12 @@ main(void)
 
         { "standard", "v1," SW, 1, "one v1" },
         { "standard", "v1," SW " v1," B44, 2, "two v1" },
-        { "standard", "v1a,AAAA v1," SW, 1, "v1a skipped" },
+        { "standard", "v1a," EDSG " v1," SW, 1, "v1a kept apart" },
+        { "standard", "v1a,AAAA v1," SW, 0, "a v1a of 3 bytes" },
+        { "standard", "v1a," SW " v1," SW, 0, "a v1a of 32 bytes" },
+        { "standard", "v1a,", 0, "an empty v1a" },
+        { "standard", "v1a," EDSG "=", 0, "a v1a with extra padding" },
+        { "standard", "v1A," EDSG " v1," SW, 1, "v1A is another version" },
         { "standard", "v1,"  SW "   v1," B44 " ", 2, "runs of spaces" },
         { "standard", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE", 1,
           "v1 without padding" },
@@ -181,7 +191,8 @@ main(void)
         { "standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "v1," SW,
           "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
           "{\"test\": 2432232314}", 1, "Standard Webhooks' example" },
-        { "standard", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "v1a,AAAA v1," SW,
+        { "standard", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+          "v1a," EDSG " v1," SW,
           "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
           "{\"test\": 2432232314}", 1,
           "Standard Webhooks' example, secret without whsec_" },
@@ -320,6 +331,68 @@ main(void)
                                       buf, &n);
     tap_ok(err == NULL && n == 14 && memcmp(buf, "whsec_Zm9vYmFy", 14) == 0,
            "stripe: the secret as written, whsec_ included");
+
+    /* Standard Webhooks' v1a: Ed25519 signatures and whpk_ keys */
+
+    s = scheme("standard");
+
+    tap_ok(s && ngx_http_webhook_verify_parse(s, (unsigned char *)
+                   "v1a," EDSG, 4 + 88, &sig) == NULL
+           && sig.n == 0 && sig.ned25519 == 1
+           && sig.ed25519[0][0] == 0xe5 && sig.ed25519[0][63] == 0x0b,
+           "standard: a v1a alone, decoded to RFC 8032's signature");
+
+    tap_ok(s && ngx_http_webhook_verify_parse(s, (unsigned char *)
+                   "v1," SW " v1a," EDSG " v1a," EDSG, 3 + 44 + 10 + 176,
+                   &sig) == NULL
+           && sig.n == 1 && sig.ned25519 == 2,
+           "standard: v1 and v1a entries mixed");
+
+    tap_ok(s && ngx_http_webhook_verify_parse(s, (unsigned char *)
+                   "v1a," EDSG " v1a," EDSG " v1a," EDSG " v1a," EDSG
+                   " v1a," EDSG " v1a," EDSG " v1a," EDSG " v1a," EDSG
+                   " v1a," EDSG, 9 * 92 + 8, &sig) != NULL,
+           "standard: nine v1a are too many");
+
+    tap_ok(s && ngx_http_webhook_verify_parse(scheme("stripe"),
+                   (unsigned char *) "t=1,v1a=" EDSG, 8 + 88, &sig) != NULL,
+           "stripe: v1a is not Stripe's");
+
+    tap_ok(ngx_http_webhook_verify_is_public((unsigned char *) "whpk_" EDPK,
+                                             5 + 44)
+           && !ngx_http_webhook_verify_is_public((unsigned char *) "whsec_x",
+                                                 7)
+           && !ngx_http_webhook_verify_is_public((unsigned char *) "whpk", 4),
+           "whpk_: a public key by its prefix only");
+
+    err = ngx_http_webhook_verify_public_key((unsigned char *) "whpk_" EDPK,
+                                             5 + 44, buf);
+    tap_ok(err == NULL && buf[0] == 0xd7 && buf[31] == 0x1a,
+           "whpk_: RFC 8032's public key decoded");
+
+    err = ngx_http_webhook_verify_public_key((unsigned char *) "whpk_" SW
+                                             "AAAA", 5 + 48, buf);
+    tap_ok(err != NULL && strstr(err, "32 bytes") != NULL,
+           "whpk_: 35 bytes are refused");
+
+    err = ngx_http_webhook_verify_public_key((unsigned char *) "whpk_Zm9v",
+                                             9, buf);
+    tap_ok(err != NULL && strstr(err, "32 bytes") != NULL,
+           "whpk_: 3 bytes are refused");
+
+    err = ngx_http_webhook_verify_public_key((unsigned char *) "whpk_", 5,
+                                             buf);
+    tap_ok(err != NULL, "whpk_: alone is refused");
+
+    err = ngx_http_webhook_verify_public_key((unsigned char *) "whpk_11qY!"
+                                             "YKxCrfVS/7TyWQHOg7hcvPapiMlrwIa"
+                                             "aPcHURo=", 5 + 44, buf);
+    tap_ok(err != NULL && strstr(err, "11qY") == NULL,
+           "whpk_: bad base64 is refused, without quoting it");
+
+    err = ngx_http_webhook_verify_public_key((unsigned char *) "whsec_" EDPK,
+                                             6 + 44, buf);
+    tap_ok(err != NULL, "whpk_: a whsec_ is not a public key");
 
     for (i = 0; i < sizeof(verifies) / sizeof(verifies[0]); i++) {
         check_verify(&verifies[i]);
