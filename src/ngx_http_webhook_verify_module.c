@@ -13,6 +13,10 @@
  * phases run on; the content handler then finds the body read and sends
  * it unchanged.
  *
+ * Standard Webhooks' v1a (Ed25519) is the exception: pure Ed25519 signs
+ * the whole message at once, so it is checked when the body is complete,
+ * read back from where nginx keeps it (see ngx_http_webhook_verify_body).
+ *
  * What each provider signs and how its headers are written lives in
  * ngx_http_webhook_verify_scheme.c; secret files are read by
  * ngx_edge_secret.c, shared with the precancel module.
@@ -24,6 +28,7 @@
 #include <ngx_http.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "ngx_edge_codec.h"
@@ -69,6 +74,9 @@ typedef struct {
 
     /* its HMAC keys: [whsec][mac_e], the bytes as written or decoded */
     ngx_edge_hmac_t            *hmac[2][NGX_HTTP_WEBHOOK_VERIFY_MACS];
+
+    /* or, for a "whpk_" file, its Ed25519 public key (v1a) */
+    EVP_PKEY                   *pkey;
 } ngx_http_webhook_verify_secret_t;
 
 
@@ -110,7 +118,7 @@ typedef struct {
 
     /* made at merge for a location that verifies */
     const ngx_http_webhook_verify_scheme_t  *use;
-    ngx_edge_hmac_t              **hmacs;     /* one a secret */
+    ngx_edge_hmac_t              **hmacs;     /* one a secret; NULL: whpk_ */
     ngx_edge_digest_t             *digest;
     ngx_http_webhook_verify_header_t         header;
     ngx_http_webhook_verify_header_t         id_header;
@@ -137,6 +145,7 @@ typedef struct {
     ngx_uint_t                               nmacs;
 
     ngx_str_t                                secret;    /* its label */
+    ngx_str_t                                message;   /* for v1a */
     const char                              *failed;
     unsigned                                 in_file:1;
     unsigned                                 allow:1;   /* header added */
@@ -179,6 +188,10 @@ static void ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
     u_char *data, size_t len);
 static void ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_ed25519(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, EVP_PKEY *pkey, u_char **sig);
+static ngx_int_t ngx_http_webhook_verify_body(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx);
 static ngx_int_t ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx,
     ngx_http_webhook_verify_loc_conf_t *wlcf);
@@ -215,6 +228,9 @@ static char *ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf,
 static char *ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     ngx_http_webhook_verify_loc_conf_t *conf);
 static ngx_edge_hmac_t *ngx_http_webhook_verify_key_hmac(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf,
+    ngx_http_webhook_verify_secret_t *s);
+static ngx_int_t ngx_http_webhook_verify_key_public(ngx_conf_t *cf,
     ngx_http_webhook_verify_loc_conf_t *conf,
     ngx_http_webhook_verify_secret_t *s);
 static char *ngx_http_webhook_verify_body_digest(ngx_conf_t *cf,
@@ -259,6 +275,7 @@ static char *ngx_http_webhook_verify_status_check(ngx_conf_t *cf, void *post,
     void *data);
 static void ngx_http_webhook_verify_secret_cleanup(void *data);
 static void ngx_http_webhook_verify_digest_cleanup(void *data);
+static void ngx_http_webhook_verify_pkey_cleanup(void *data);
 static void ngx_http_webhook_verify_forget(
     ngx_http_webhook_verify_secret_t *secret);
 
@@ -795,12 +812,18 @@ ngx_http_webhook_verify_contexts(ngx_http_request_t *r,
     }
 
     for (i = 0; i < n; i++) {
+        if (wlcf->hmacs[i] == NULL) {
+            /* a public key: v1a is checked on the whole body at the end */
+            continue;
+        }
+
         ctx->macs[i] = ngx_edge_hmac_dup(wlcf->hmacs[i], &ctx->failed);
         if (ctx->macs[i] == NULL) {
             goto failed;
         }
 
-        ctx->nmacs++;
+        /* the cleanup frees up to here; the NULLs of public keys too */
+        ctx->nmacs = i + 1;
 
         if (ngx_edge_hmac_update(ctx->macs[i], ctx->prefix.data,
                                  ctx->prefix.len, &ctx->failed)
@@ -982,9 +1005,9 @@ ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
     }
 
     for (i = 0; i < ctx->nmacs; i++) {
-        if (ngx_edge_hmac_update(ctx->macs[i], data, len,
-                                 &ctx->failed)
-            != 0)
+        if (ctx->macs[i]
+            && ngx_edge_hmac_update(ctx->macs[i], data, len, &ctx->failed)
+               != 0)
         {
             return;
         }
@@ -997,6 +1020,8 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx)
 {
     size_t                               n, size;
+    u_char                              *sig;
+    ngx_int_t                            rc;
     ngx_uint_t                           i;
     ngx_edge_hmac_t                     *mac;
     ngx_http_webhook_verify_secret_t   **secret;
@@ -1038,6 +1063,22 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
 
     for (i = 0; i < wlcf->secrets->nelts; i++) {
 
+        if (secret[i]->pkey) {
+            rc = ngx_http_webhook_verify_ed25519(r, ctx, secret[i]->pkey,
+                                                 &sig);
+            if (rc == NGX_ERROR) {
+                goto failed;
+            }
+
+            if (rc == NGX_OK) {
+                /* the replay key of v1a: the signature, for want of a MAC */
+                ngx_memcpy(md, sig, ngx_min(size, sizeof(md)));
+                goto matched;
+            }
+
+            continue;
+        }
+
         if (ctx->digest) {
             /* the configured context: this ends within one event */
 
@@ -1062,28 +1103,7 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
         }
 
         if (ngx_http_webhook_verify_match(ctx->sig, md, size)) {
-            ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
-            ctx->secret = secret[i]->label;
-
-            if (wlcf->replay
-                && ngx_http_webhook_verify_replay_key(r, ctx, md, size)
-                   != NGX_OK)
-            {
-                ctx->failed = "the replay key";
-                goto failed;
-            }
-
-            OPENSSL_cleanse(md, sizeof(md));
-            ngx_http_webhook_verify_cleanup(ctx);
-
-            if (wlcf->replay) {
-                ngx_http_webhook_verify_replay_check(r, ctx);
-            }
-
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "webhook verify: secret \"%V\" matched",
-                           &ctx->secret);
-            return;
+            goto matched;
         }
     }
 
@@ -1096,6 +1116,29 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
                                         wlcf->header.display);
     return;
 
+matched:
+
+    ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
+    ctx->secret = secret[i]->label;
+
+    if (wlcf->replay
+        && ngx_http_webhook_verify_replay_key(r, ctx, md, size) != NGX_OK)
+    {
+        ctx->failed = "the replay key";
+        goto failed;
+    }
+
+    OPENSSL_cleanse(md, sizeof(md));
+    ngx_http_webhook_verify_cleanup(ctx);
+
+    if (wlcf->replay) {
+        ngx_http_webhook_verify_replay_check(r, ctx);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "webhook verify: secret \"%V\" matched", &ctx->secret);
+    return;
+
 failed:
 
     OPENSSL_cleanse(md, sizeof(md));
@@ -1103,6 +1146,143 @@ failed:
 
     (void) ngx_http_webhook_verify_fail(r, ctx, NGX_HTTP_WEBHOOK_VERIFY_ERROR,
                                         "%s failed", ctx->failed);
+}
+
+
+/*
+ * NGX_OK when one of the header's v1a signatures is pkey's over the
+ * signed prefix and the body (and *sig points to it), NGX_DECLINED when
+ * none is, NGX_ERROR with ctx->failed set.  The signatures are public:
+ * no constant time is needed, and the first match ends the search.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_ed25519(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, EVP_PKEY *pkey, u_char **sig)
+{
+    int          rc;
+    size_t       i;
+    EVP_MD_CTX  *md;
+
+    if (ctx->sig->ned25519 == 0) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->message.data == NULL
+        && ngx_http_webhook_verify_body(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        ctx->failed = "EVP_MD_CTX_new()";
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < ctx->sig->ned25519; i++) {
+
+        /* pure Ed25519: no digest, and a context for one message only */
+
+        if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) != 1) {
+            EVP_MD_CTX_free(md);
+            ctx->failed = "EVP_DigestVerifyInit()";
+            return NGX_ERROR;
+        }
+
+        rc = EVP_DigestVerify(md, ctx->sig->ed25519[i],
+                              NGX_HTTP_WEBHOOK_VERIFY_ED25519_SIG,
+                              ctx->message.data, ctx->message.len);
+
+        if (rc == 1) {
+            EVP_MD_CTX_free(md);
+            *sig = ctx->sig->ed25519[i];
+            return NGX_OK;
+        }
+
+        /* a wrong signature leaves an error on OpenSSL's queue */
+        ERR_clear_error();
+    }
+
+    EVP_MD_CTX_free(md);
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The signed message of v1a, the prefix and the whole body, in one piece
+ * of the request's pool: the body from its buffers in memory and, when
+ * it was larger than client_body_buffer_size, read back from its
+ * temporary file.  nginx has read it whole, so client_max_body_size
+ * bounds it; the check here only guards that bound.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_body(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    off_t                      size;
+    u_char                    *p;
+    ssize_t                    n;
+    ngx_buf_t                 *b;
+    ngx_chain_t               *cl, *bufs;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    bufs = r->request_body ? r->request_body->bufs : NULL;
+    size = 0;
+
+    for (cl = bufs; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    if (clcf->client_max_body_size && size > clcf->client_max_body_size) {
+        ctx->failed = "keeping the body for v1a within "
+                      "client_max_body_size";
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "webhook verify: %O bytes of body for v1a", size);
+
+    ctx->message.data = ngx_pnalloc(r->pool,
+                                    ctx->prefix.len + (size_t) size + 1);
+    if (ctx->message.data == NULL) {
+        ctx->failed = "allocating the signed message";
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->message.data, ctx->prefix.data, ctx->prefix.len);
+
+    for (cl = bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        if (!b->in_file || b->file_last == b->file_pos) {
+            continue;
+        }
+
+        n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
+                          b->file_pos);
+
+        if (n != b->file_last - b->file_pos) {
+            ctx->message.data = NULL;
+            ctx->failed = "reading the body back from its temporary file";
+            return NGX_ERROR;
+        }
+
+        p += n;
+    }
+
+    ctx->message.len = p - ctx->message.data;
+
+    return NGX_OK;
 }
 
 
@@ -1836,6 +2016,22 @@ ngx_http_webhook_verify_keys(ngx_conf_t *cf,
     secret = conf->secrets->elts;
 
     for (i = 0; i < conf->secrets->nelts; i++) {
+
+        if (secret[i]->pkey
+            || (secret[i]->raw
+                && ngx_http_webhook_verify_is_public(secret[i]->raw,
+                                                     secret[i]->len)))
+        {
+            if (ngx_http_webhook_verify_key_public(cf, conf, secret[i])
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            conf->hmacs[i] = NULL;
+            continue;
+        }
+
         conf->hmacs[i] = ngx_http_webhook_verify_key_hmac(cf, conf,
                                                           secret[i]);
         if (conf->hmacs[i] == NULL) {
@@ -1898,6 +2094,73 @@ ngx_http_webhook_verify_key_hmac(ngx_conf_t *cf,
     *hmac = ngx_edge_secret_hmac(cf, mac->digest, key, len, what, &s->file);
 
     return *hmac;
+}
+
+
+/*
+ * The Ed25519 key of a "whpk_" file, made on first use and shared as the
+ * HMAC keys are.  Only Standard Webhooks' v1a is signed with Ed25519: for
+ * any other scheme the file is a mistake (it would key an HMAC with a
+ * public string).  The key is public, the file keeps the secrets' rules
+ * all the same.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_key_public(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf,
+    ngx_http_webhook_verify_secret_t *s)
+{
+    const char                              *err;
+    ngx_pool_cleanup_t                      *cln;
+    const ngx_http_webhook_verify_scheme_t  *scheme;
+
+    u_char  key[NGX_HTTP_WEBHOOK_VERIFY_ED25519_KEY];
+
+    static const char                        what[] = "webhook secret";
+
+    scheme = conf->use;
+
+    if (scheme->format != NGX_HTTP_WEBHOOK_VERIFY_STANDARD) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "%s file \"%V\" holds a \"whpk_\" public key, which "
+                      "only \"webhook_verify standard\" verifies, not "
+                      "\"webhook_verify %s\" in %V:%ui", what, &s->file,
+                      scheme->name, &conf->file, conf->line);
+        return NGX_ERROR;
+    }
+
+    if (s->pkey) {
+        return NGX_OK;
+    }
+
+    err = ngx_http_webhook_verify_public_key(s->raw, s->len, key);
+    if (err) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "%s file \"%V\" %s, as wanted by "
+                      "\"webhook_verify %s\" in %V:%ui", what,
+                      &s->file, err, scheme->name, &conf->file,
+                      conf->line);
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key,
+                                          sizeof(key));
+    if (s->pkey == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "EVP_PKEY_new_raw_public_key() failed for %s "
+                      "file \"%V\"", what, &s->file);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_webhook_verify_pkey_cleanup;
+    cln->data = s->pkey;
+
+    return NGX_OK;
 }
 
 
@@ -2562,6 +2825,13 @@ static void
 ngx_http_webhook_verify_digest_cleanup(void *data)
 {
     ngx_edge_digest_free(data);
+}
+
+
+static void
+ngx_http_webhook_verify_pkey_cleanup(void *data)
+{
+    EVP_PKEY_free(data);
 }
 
 
