@@ -188,6 +188,9 @@ static void ngx_http_webhook_verify_hash(ngx_http_webhook_verify_ctx_t *ctx,
     u_char *data, size_t len);
 static void ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_mac(
+    ngx_http_webhook_verify_ctx_t *ctx, ngx_uint_t i, u_char *hex,
+    size_t hex_len, u_char *md);
 static ngx_int_t ngx_http_webhook_verify_ed25519(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx, EVP_PKEY *pkey, u_char **sig);
 static ngx_int_t ngx_http_webhook_verify_body(ngx_http_request_t *r,
@@ -1023,7 +1026,6 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
     u_char                              *sig;
     ngx_int_t                            rc;
     ngx_uint_t                           i;
-    ngx_edge_hmac_t                     *mac;
     ngx_http_webhook_verify_secret_t   **secret;
     ngx_http_webhook_verify_loc_conf_t  *wlcf;
     u_char                               md[NGX_HTTP_PRECANCEL_HMAC_MAX];
@@ -1073,63 +1075,43 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
             if (rc == NGX_OK) {
                 /* the replay key of v1a: the signature, for want of a MAC */
                 ngx_memcpy(md, sig, ngx_min(size, sizeof(md)));
-                goto matched;
+                break;
             }
 
             continue;
         }
 
-        if (ctx->digest) {
-            /* the configured context: this ends within one event */
-
-            mac = wlcf->hmacs[i];
-
-            if (ngx_edge_hmac_init(mac, &ctx->failed) != 0
-                || ngx_edge_hmac_update(mac, ctx->prefix.data,
-                                        ctx->prefix.len,
-                                        &ctx->failed) != 0
-                || ngx_edge_hmac_update(mac, hex, 2 * n,
-                                        &ctx->failed) != 0)
-            {
-                goto failed;
-            }
-
-        } else {
-            mac = ctx->macs[i];
-        }
-
-        if (ngx_edge_hmac_final(mac, md, &ctx->failed) != 0) {
+        if (ngx_http_webhook_verify_mac(ctx, i, hex, 2 * n, md) != NGX_OK) {
             goto failed;
         }
 
         if (ngx_http_webhook_verify_match(ctx->sig, md, size)) {
-            goto matched;
+            break;
+        }
+    }
+
+    if (i < wlcf->secrets->nelts) {
+        ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
+        ctx->secret = secret[i]->label;
+
+        if (wlcf->replay
+            && ngx_http_webhook_verify_replay_key(r, ctx, md, size) != NGX_OK)
+        {
+            ctx->failed = "the replay key";
+            goto failed;
         }
     }
 
     OPENSSL_cleanse(md, sizeof(md));
     ngx_http_webhook_verify_cleanup(ctx);
 
-    (void) ngx_http_webhook_verify_fail(r, ctx,
+    if (i == wlcf->secrets->nelts) {
+        (void) ngx_http_webhook_verify_fail(r, ctx,
                                         NGX_HTTP_WEBHOOK_VERIFY_MISMATCH,
                                         "no secret matched the \"%s\" header",
                                         wlcf->header.display);
-    return;
-
-matched:
-
-    ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
-    ctx->secret = secret[i]->label;
-
-    if (wlcf->replay
-        && ngx_http_webhook_verify_replay_key(r, ctx, md, size) != NGX_OK)
-    {
-        ctx->failed = "the replay key";
-        goto failed;
+        return;
     }
-
-    OPENSSL_cleanse(md, sizeof(md));
-    ngx_http_webhook_verify_cleanup(ctx);
 
     if (wlcf->replay) {
         ngx_http_webhook_verify_replay_check(r, ctx);
@@ -1146,6 +1128,41 @@ failed:
 
     (void) ngx_http_webhook_verify_fail(r, ctx, NGX_HTTP_WEBHOOK_VERIFY_ERROR,
                                         "%s failed", ctx->failed);
+}
+
+
+/*
+ * The MAC of secret i into md: from the context fed as the body came, or,
+ * for a scheme that signs a digest of the body, from the configured
+ * context over the prefix and the digest's hex (within one event).
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_mac(ngx_http_webhook_verify_ctx_t *ctx, ngx_uint_t i,
+    u_char *hex, size_t hex_len, u_char *md)
+{
+    ngx_edge_hmac_t  *mac;
+
+    if (ctx->digest) {
+        mac = ctx->conf->hmacs[i];
+
+        if (ngx_edge_hmac_init(mac, &ctx->failed) != 0
+            || ngx_edge_hmac_update(mac, ctx->prefix.data, ctx->prefix.len,
+                                    &ctx->failed) != 0
+            || ngx_edge_hmac_update(mac, hex, hex_len, &ctx->failed) != 0)
+        {
+            return NGX_ERROR;
+        }
+
+    } else {
+        mac = ctx->macs[i];
+    }
+
+    if (ngx_edge_hmac_final(mac, md, &ctx->failed) != 0) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
