@@ -51,6 +51,10 @@ use JSON::PP;
 use POSIX qw(WNOHANG strftime);
 use Time::HiRes qw(sleep time);
 
+use FindBin ();
+use lib $FindBin::Bin;
+use Callgrind ();
+
 $| = 1;
 
 my $bench = dirname(abs_path(__FILE__));
@@ -769,74 +773,30 @@ sub http_post {
     return $status;
 }
 
-# A callgrind output file: the exclusive cost of each function, and the
-# inclusive cost and count of each call arc (as bench/bench.pl reads it;
-# callgrind_annotate 3.19 gives no exclusive listing to parse).
-# Functions are keyed "object\tfile\tname".
+# A callgrind output file (bench/Callgrind.pm) by "object:function": the
+# exclusive cost, the inclusive cost (what its callers, itself excepted,
+# paid for calling it) and the number of calls.
 sub parse_callgrind {
     my ($file) = @_;
-    open(my $f, '<', $file) or fail("$file: $!");
-    my (%names, %excl, %arc, %calls, %fn_ob);
-    my ($ob, $fl, $fn, $cob, $cfl, $cfn, $total) = ('', '', '', '', '', '');
-    my ($in_call, $ncalls) = (0, 0);
-    my $cur;
-    my $name = sub {
-        my ($kind, $v) = @_;
-        if ($v =~ /^\((\d+)\)(?: (.*))?$/) {
-            $names{$kind}{$1} = $2 if defined $2;
-            return $names{$kind}{$1} // "?$1";
-        }
-        return $v;
-    };
-    while (my $l = <$f>) {
-        chomp $l;
-        if ($l =~ /^ob=(.*)/)     { $ob = $name->('ob', $1); next }
-        if ($l =~ /^f[l]=(.*)/)   { $fl = $name->('fl', $1); next }
-        if ($l =~ /^f[ie]=(.*)/)  { $name->('fl', $1); next }
-        if ($l =~ /^fn=(.*)/) {
-            $fn = $name->('fn', $1);
-            $cur = "$ob\t$fl\t$fn";
-            $fn_ob{$fn} //= "$ob\t$fl";
-            next;
-        }
-        if ($l =~ /^cob=(.*)/)    { $cob = $name->('ob', $1); next }
-        if ($l =~ /^cf[il]=(.*)/) { $cfl = $name->('fl', $1); next }
-        if ($l =~ /^cfn=(.*)/)    { $cfn = $name->('fn', $1); next }
-        if ($l =~ /^calls=(\d+)/) { $in_call = 1; $ncalls = $1; next }
-        if ($l =~ /^(?:summary|totals):\s*(\d+)/) { $total = $1; next }
-        if ($l =~ /^[+\-*\d]/ && defined $cur) {
-            my @t = split ' ', $l;
-            my $c = $t[1] // 0;
-            if ($in_call) {
-                my $callee = defined $cob && $cob ne '' ? "$cob\t$cfl\t$cfn" : "$ob\t$cfl\t$cfn";
-                $arc{$cur}{$callee}{cost} += $c;
-                $arc{$cur}{$callee}{calls} += $ncalls;
-                ($cob, $cfl, $cfn, $in_call) = ('', $fl, '', 0);
-            } else {
-                $excl{$cur} += $c;
-            }
-        }
-    }
-    close $f;
-    # by "object:function"; the inclusive cost of a function is what its
-    # callers (itself excepted) paid for calling it
+    my $cg = eval { Callgrind::parse($file) } or fail($@);
+    my ($excl, $arc) = ($cg->{excl}, $cg->{arc});
     my (%ex, %in, %ncalls);
     my $short = sub {
-        my ($o, $fi, $n) = split /\t/, $_[0], 3;
-        if (!exists $excl{$_[0]} && $fn_ob{$n}) { ($o) = split /\t/, $fn_ob{$n} }
+        my ($o, undef, $n) = split /\t/, $_[0], 3;
         $o =~ s{.*/}{};
         return "$o:$n";
     };
-    $ex{ $short->($_) } += $excl{$_} for keys %excl;
-    for my $from (keys %arc) {
-        for my $to (keys %{ $arc{$from} }) {
+    $ex{ $short->($_) } += $excl->{$_} for keys %$excl;
+    for my $from (keys %$arc) {
+        for my $to (keys %{ $arc->{$from} }) {
             next if $from eq $to;
-            $in{ $short->($to) } += $arc{$from}{$to}{cost};
-            $ncalls{ $short->($to) } += $arc{$from}{$to}{calls};
+            $in{ $short->($to) } += $arc->{$from}{$to}{cost};
+            $ncalls{ $short->($to) } += $arc->{$from}{$to}{calls};
         }
     }
     $in{$_} //= $ex{$_} for keys %ex;
-    if (!defined $total) { $total = 0; $total += $_ for values %excl }
+    my $total = $cg->{total};
+    if (!defined $total) { $total = 0; $total += $_ for values %$excl }
     return { ex => \%ex, in => \%in, calls => \%ncalls, total => $total };
 }
 
