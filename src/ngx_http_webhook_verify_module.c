@@ -148,11 +148,10 @@ typedef struct {
     ngx_str_t                                message;   /* for v1a */
     const char                              *failed;
     unsigned                                 in_file:1;
-    unsigned                                 allow:1;   /* header added */
+    unsigned                                 header:1;  /* Allow, ... */
 
     /* the replay guard: the message's key, reserved until the log phase */
     unsigned                                 reserved:1;
-    unsigned                                 retry:1;   /* header added */
     ngx_str_t                                key;
     ngx_msec_t                               left;      /* in flight */
 } ngx_http_webhook_verify_ctx_t;
@@ -209,8 +208,8 @@ static ngx_int_t ngx_http_webhook_verify_replay_key(ngx_http_request_t *r,
 static void ngx_http_webhook_verify_replay_check(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx);
 static ngx_int_t ngx_http_webhook_verify_log_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_webhook_verify_retry_after(ngx_http_request_t *r,
-    ngx_msec_t left);
+static ngx_int_t ngx_http_webhook_verify_add_header(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, char *name, ngx_str_t *value);
 static char *ngx_http_webhook_verify_replay(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
@@ -1310,7 +1309,8 @@ ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx,
     ngx_http_webhook_verify_loc_conf_t *wlcf)
 {
-    ngx_table_elt_t  *h;
+    u_char     *p;
+    ngx_str_t   value;
 
     switch (ctx->status) {
 
@@ -1328,29 +1328,32 @@ ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
         return ctx->conf->replayed;
 
     case NGX_HTTP_WEBHOOK_VERIFY_IN_FLIGHT:
-        return ngx_http_webhook_verify_retry_after(r, ctx->left);
+        p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        value.data = p;
+        value.len = ngx_sprintf(p, "%M", (ctx->left + 999) / 1000) - p;
+
+        if (ngx_http_webhook_verify_add_header(r, ctx, "Retry-After", &value)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_HTTP_CONFLICT;
 
     case NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL:
         return NGX_HTTP_SERVICE_UNAVAILABLE;
 
     case NGX_HTTP_WEBHOOK_VERIFY_METHOD:
 
-        /* the headers stay through an error_page: one Allow is enough */
-
-        if (!ctx->allow) {
-            h = ngx_list_push(&r->headers_out.headers);
-            if (h == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            h->hash = 1;
-#if (nginx_version >= 1023000)
-            h->next = NULL;
-#endif
-            ngx_str_set(&h->key, "Allow");
-            h->value = ctx->conf->allow;
-
-            ctx->allow = 1;
+        if (ngx_http_webhook_verify_add_header(r, ctx, "Allow",
+                                               &ctx->conf->allow)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         return NGX_HTTP_NOT_ALLOWED;
@@ -1591,37 +1594,37 @@ ngx_http_webhook_verify_log_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The header that goes with a refusal (Allow, Retry-After), once: it
+ * stays through an error_page, which runs the verdict again.
+ */
+
 static ngx_int_t
-ngx_http_webhook_verify_retry_after(ngx_http_request_t *r, ngx_msec_t left)
+ngx_http_webhook_verify_add_header(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx, char *name, ngx_str_t *value)
 {
-    u_char                         *p;
-    ngx_table_elt_t                *h;
-    ngx_http_webhook_verify_ctx_t  *ctx;
+    ngx_table_elt_t  *h;
 
-    ctx = ngx_http_webhook_verify_get_ctx(r);
-
-    if (ctx->retry) {
-        return NGX_HTTP_CONFLICT;
+    if (ctx->header) {
+        return NGX_OK;
     }
 
     h = ngx_list_push(&r->headers_out.headers);
-    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-
-    if (h == NULL || p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (h == NULL) {
+        return NGX_ERROR;
     }
 
     h->hash = 1;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%M", (left + 999) / 1000) - p;
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+    h->value = *value;
 
-    ctx->retry = 1;
+    ctx->header = 1;
 
-    return NGX_HTTP_CONFLICT;
+    return NGX_OK;
 }
 
 
