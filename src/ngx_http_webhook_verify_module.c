@@ -138,6 +138,7 @@ typedef struct {
     ngx_http_webhook_verify_loc_conf_t      *conf;
     ngx_http_webhook_verify_sig_t           *sig;
     ngx_str_t                                prefix;
+    ngx_str_t                                id;        /* signed id */
 
     /* the body's MAC for each secret, or the digest the MAC is made of */
     ngx_edge_hmac_t              **macs;
@@ -758,6 +759,10 @@ ngx_http_webhook_verify_prefix(ngx_http_request_t *r,
     {
         return NGX_ERROR;
     }
+
+    /* the signed id identifies the message for the replay guard too */
+
+    ctx->id = id;
 
     len = ngx_http_webhook_verify_signed_prefix(scheme, NULL, id.data, id.len,
                                                 time.data, time.len);
@@ -1464,12 +1469,7 @@ ngx_http_webhook_verify_replay_key(ngx_http_request_t *r,
     wlcf = ctx->conf;
 
     if (wlcf->id_header.name.len) {
-        if (ngx_http_webhook_verify_find_header(r, &wlcf->id_header, &id,
-                                                ctx)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+        id = ctx->id;
 
     } else {
         id.data = md;
