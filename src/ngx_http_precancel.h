@@ -128,7 +128,6 @@ typedef struct {
     unsigned                         complete:1;
     unsigned                         expired:1;
     unsigned                         log_paused:1;
-    unsigned                         timed:1;    /* a call was made */
     ngx_int_t                        sub_rc;
     ngx_uint_t                       sub_status;
     ngx_str_t                        sub_encoding;

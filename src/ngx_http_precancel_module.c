@@ -317,7 +317,7 @@ ngx_http_precancel_duration_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_precancel_var_ctx(r);
 
-    if (ctx == NULL || !ctx->timed || !ctx->done) {
+    if (ctx == NULL || ctx->sr == NULL || !ctx->done) {
         v->not_found = 1;
         return NGX_OK;
     }

@@ -420,7 +420,6 @@ ngx_http_precancel_start(ngx_http_request_t *r,
     /* $precancel_duration: from here to the reply's end, or the deadline */
 
     ctx->started = ngx_current_msec;
-    ctx->timed = 1;
 
     sr->method = NGX_HTTP_POST;
     sr->method_name = ngx_http_precancel_post;
