@@ -15,6 +15,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_edge_shm.h"
 #include "ngx_http_webhook_verify_replay.h"
 
 
@@ -43,14 +44,12 @@ typedef struct {
 } ngx_http_webhook_verify_replay_sh_t;
 
 
-typedef struct {
-    ngx_http_webhook_verify_replay_sh_t  *sh;
-    ngx_slab_pool_t                      *shpool;
-} ngx_http_webhook_verify_replay_ctx_t;
+/* the zone's data is an ngx_edge_shm_t whose sh is this */
+typedef ngx_edge_shm_t  ngx_http_webhook_verify_replay_ctx_t;
 
 
 static ngx_int_t ngx_http_webhook_verify_replay_init_zone(
-    ngx_shm_zone_t *shm_zone, void *data);
+    ngx_edge_shm_t *shm);
 static void ngx_http_webhook_verify_replay_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_webhook_verify_replay_node_t *
@@ -71,66 +70,17 @@ char *
 ngx_http_webhook_verify_replay_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    u_char                                *p;
-    ssize_t                                size;
-    ngx_str_t                             *value, name, s;
-    ngx_shm_zone_t                        *shm_zone;
-    ngx_http_webhook_verify_replay_ctx_t  *ctx;
+    ngx_str_t  *value;
 
     value = cf->args->elts;
 
-    p = (u_char *) ngx_strchr(value[1].data, ':');
-
-    if (p == NULL || p == value[1].data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone \"%V\" in \"%V\": expected "
-                           "NAME:SIZE", &value[1], &cmd->name);
+    if (ngx_edge_shm_add(cf, cmd, &value[1], 0,
+                         &ngx_http_webhook_verify_module,
+                         ngx_http_webhook_verify_replay_init_zone)
+        == NULL)
+    {
         return NGX_CONF_ERROR;
     }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\" in \"%V\"", &s,
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" in \"%V\" is too small: at least "
-                           "%uzk", &name, &cmd->name,
-                           (size_t) (8 * ngx_pagesize / 1024));
-        return NGX_CONF_ERROR;
-    }
-
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_webhook_verify_replay_ctx_t));
-    if (ctx == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    shm_zone = ngx_shared_memory_add(cf, &name, size,
-                                     &ngx_http_webhook_verify_module);
-    if (shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" in \"%V\" is duplicate", &name,
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    shm_zone->init = ngx_http_webhook_verify_replay_init_zone;
-    shm_zone->data = ctx;
 
     return NGX_CONF_OK;
 }
@@ -139,64 +89,33 @@ ngx_http_webhook_verify_replay_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_shm_zone_t *
 ngx_http_webhook_verify_replay_get_zone(ngx_conf_t *cf, ngx_str_t *name)
 {
-    return ngx_shared_memory_add(cf, name, 0, &ngx_http_webhook_verify_module);
+    return ngx_edge_shm_get(cf, name, &ngx_http_webhook_verify_module);
 }
 
 
 /* a reload keeps the zone, and with it every message seen */
 
 static ngx_int_t
-ngx_http_webhook_verify_replay_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data)
+ngx_http_webhook_verify_replay_init_zone(ngx_edge_shm_t *shm)
 {
-    ngx_http_webhook_verify_replay_ctx_t  *octx = data;
+    ngx_http_webhook_verify_replay_sh_t  *sh;
 
-    size_t                                 len;
-    ngx_http_webhook_verify_replay_ctx_t  *ctx;
-
-    ctx = shm_zone->data;
-
-    if (octx) {
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
+    if (shm->sh) {
         return NGX_OK;
     }
 
-    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        ctx->sh = ctx->shpool->data;
-        return NGX_OK;
-    }
-
-    ctx->sh = ngx_slab_alloc(ctx->shpool,
-                             sizeof(ngx_http_webhook_verify_replay_sh_t));
-    if (ctx->sh == NULL) {
+    sh = ngx_slab_alloc(shm->shpool,
+                        sizeof(ngx_http_webhook_verify_replay_sh_t));
+    if (sh == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->shpool->data = ctx->sh;
-
-    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+    ngx_rbtree_init(&sh->rbtree, &sh->sentinel,
                     ngx_http_webhook_verify_replay_insert);
 
-    ngx_queue_init(&ctx->sh->queue);
+    ngx_queue_init(&sh->queue);
 
-    len = sizeof(" in webhook_verify_replay_zone \"\"")
-          + shm_zone->shm.name.len;
-
-    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
-    if (ctx->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(ctx->shpool->log_ctx,
-                " in webhook_verify_replay_zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    /* a full zone is an answer of its own, not a line per request */
-
-    ctx->shpool->log_nomem = 0;
+    shm->sh = sh;
 
     return NGX_OK;
 }
@@ -209,10 +128,12 @@ ngx_http_webhook_verify_replay_reserve(ngx_shm_zone_t *zone,
     uint32_t                                hash;
     ngx_msec_int_t                          ms;
     ngx_http_webhook_verify_replay_e        rc;
+    ngx_http_webhook_verify_replay_sh_t    *sh;
     ngx_http_webhook_verify_replay_ctx_t   *ctx;
     ngx_http_webhook_verify_replay_node_t  *rn;
 
     ctx = zone->data;
+    sh = ctx->sh;
     hash = ngx_crc32_short(key->data, key->len);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
@@ -261,13 +182,13 @@ ngx_http_webhook_verify_replay_reserve(ngx_shm_zone_t *zone,
         rn->len = (u_char) key->len;
         rn->node.key = hash;
 
-        ngx_rbtree_insert(&ctx->sh->rbtree, &rn->node);
+        ngx_rbtree_insert(&sh->rbtree, &rn->node);
     }
 
     rn->state = NGX_HTTP_WEBHOOK_VERIFY_REPLAY_RESERVED;
     rn->expires = ngx_current_msec + hold;
 
-    ngx_queue_insert_head(&ctx->sh->queue, &rn->queue);
+    ngx_queue_insert_head(&sh->queue, &rn->queue);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -281,10 +202,12 @@ void
 ngx_http_webhook_verify_replay_commit(ngx_shm_zone_t *zone,
     ngx_str_t *key, ngx_msec_t lifetime)
 {
+    ngx_http_webhook_verify_replay_sh_t    *sh;
     ngx_http_webhook_verify_replay_ctx_t   *ctx;
     ngx_http_webhook_verify_replay_node_t  *rn;
 
     ctx = zone->data;
+    sh = ctx->sh;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -298,7 +221,7 @@ ngx_http_webhook_verify_replay_commit(ngx_shm_zone_t *zone,
         rn->expires = ngx_current_msec + lifetime;
 
         ngx_queue_remove(&rn->queue);
-        ngx_queue_insert_head(&ctx->sh->queue, &rn->queue);
+        ngx_queue_insert_head(&sh->queue, &rn->queue);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -372,10 +295,12 @@ ngx_http_webhook_verify_replay_lookup(
 {
     ngx_int_t                               rc;
     ngx_rbtree_node_t                      *node, *sentinel;
+    ngx_http_webhook_verify_replay_sh_t    *sh;
     ngx_http_webhook_verify_replay_node_t  *rn;
 
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
+    sh = ctx->sh;
+    node = sh->rbtree.root;
+    sentinel = sh->rbtree.sentinel;
 
     while (node != sentinel) {
 
@@ -417,12 +342,14 @@ ngx_http_webhook_verify_replay_expire(
 {
     ngx_uint_t                              freed;
     ngx_queue_t                            *q, *prev;
+    ngx_http_webhook_verify_replay_sh_t    *sh;
     ngx_http_webhook_verify_replay_node_t  *rn;
 
+    sh = ctx->sh;
     freed = 0;
 
-    for (q = ngx_queue_last(&ctx->sh->queue);
-         q != ngx_queue_sentinel(&ctx->sh->queue);
+    for (q = ngx_queue_last(&sh->queue);
+         q != ngx_queue_sentinel(&sh->queue);
          q = prev)
     {
         prev = ngx_queue_prev(q);
@@ -453,7 +380,11 @@ ngx_http_webhook_verify_replay_free(
     ngx_http_webhook_verify_replay_ctx_t *ctx,
     ngx_http_webhook_verify_replay_node_t *rn)
 {
+    ngx_http_webhook_verify_replay_sh_t  *sh;
+
+    sh = ctx->sh;
+
     ngx_queue_remove(&rn->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
+    ngx_rbtree_delete(&sh->rbtree, &rn->node);
     ngx_slab_free_locked(ctx->shpool, rn);
 }
