@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ngx_edge_subrequest.h"
 #include "ngx_http_precancel.h"
 #include "ngx_http_precancel_request.h"
 #include "ngx_http_precancel_origin.h"
@@ -658,14 +659,12 @@ static void
 ngx_http_precancel_deadline_handler(ngx_event_t *ev)
 {
     ngx_connection_t          *c;
-    ngx_http_request_t        *r, *sr;
-    ngx_http_upstream_t       *u;
+    ngx_http_request_t        *r;
     ngx_http_precancel_ctx_t  *ctx;
 
     r = ev->data;
     c = r->connection;
     ctx = ngx_http_get_module_ctx(r, ngx_http_precancel_module);
-    sr = ctx->sr;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "precancel deadline, done:%ui", (ngx_uint_t) ctx->done);
@@ -676,33 +675,17 @@ ngx_http_precancel_deadline_handler(ngx_event_t *ev)
 
     ctx->expired = 1;
 
-    u = sr->upstream;
-
-    if (u == NULL || u->cleanup == NULL) {
+    if (ngx_edge_subrequest_cut(ctx->sr, NGX_HTTP_GATEWAY_TIME_OUT) != NGX_OK) {
         /*
          * The subrequest is not (or no longer) in an upstream's hands,
-         * e.g. limit_req delays it: it cannot be cut short cleanly, and
-         * its end, whatever it is, gives the fallback.
+         * e.g. limit_req delays it: its end, whatever it is, gives the
+         * fallback.
          */
 
         ngx_log_error(NGX_LOG_WARN, c->log, 0,
                       "precancel_timeout passed before the provider "
                       "subrequest reached the provider, waiting for it");
-        return;
     }
-
-    /*
-     * The cleanup finalizes the subrequest with NGX_DONE, which gives
-     * back a reference it does not own here: one is taken for it.
-     */
-
-    r->main->count++;
-
-    (*u->cleanup)(sr);
-
-    ngx_http_finalize_request(sr, NGX_HTTP_GATEWAY_TIME_OUT);
-
-    ngx_http_run_posted_requests(c);
 }
 
 
