@@ -36,6 +36,7 @@
 #include "ngx_edge_secret.h"
 #include "ngx_http_webhook_verify_scheme.h"
 #include "ngx_http_webhook_verify_replay.h"
+#include "ngx_http_webhook_verify_store.h"
 
 
 #define NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX  64
@@ -57,7 +58,12 @@ typedef enum {
     NGX_HTTP_WEBHOOK_VERIFY_REDIRECTED,
     NGX_HTTP_WEBHOOK_VERIFY_REPLAYED,
     NGX_HTTP_WEBHOOK_VERIFY_IN_FLIGHT,
-    NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL
+    NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL,
+    /* asking webhook_verify_replay_store */
+    NGX_HTTP_WEBHOOK_VERIFY_STORING,
+    /* the store failed: refused (fail=closed), delivered (fail=open) */
+    NGX_HTTP_WEBHOOK_VERIFY_STORE_ERROR,
+    NGX_HTTP_WEBHOOK_VERIFY_STORE_BYPASSED
 } ngx_http_webhook_verify_status_e;
 
 
@@ -130,6 +136,7 @@ typedef struct {
     ngx_msec_t                               lifetime;  /* delivered */
     ngx_msec_t                               hold;      /* in flight */
     ngx_uint_t                               replayed;  /* the answer */
+    ngx_http_webhook_verify_store_conf_t     store;
 } ngx_http_webhook_verify_loc_conf_t;
 
 
@@ -155,6 +162,7 @@ typedef struct {
     unsigned                                 reserved:1;
     ngx_str_t                                key;
     ngx_msec_t                               left;      /* in flight */
+    ngx_http_webhook_verify_store_t          store;
 } ngx_http_webhook_verify_ctx_t;
 
 
@@ -208,7 +216,10 @@ static ngx_int_t ngx_http_webhook_verify_replay_key(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx, u_char *md, size_t size);
 static void ngx_http_webhook_verify_replay_check(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_webhook_verify_store_verdict(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx);
 static ngx_int_t ngx_http_webhook_verify_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_webhook_verify_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webhook_verify_add_header(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx, char *name, ngx_str_t *value);
 static char *ngx_http_webhook_verify_replay(ngx_conf_t *cf,
@@ -353,6 +364,13 @@ static ngx_command_t  ngx_http_webhook_verify_commands[] = {
       0,
       NULL },
 
+    { ngx_string("webhook_verify_replay_store"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_webhook_verify_store_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webhook_verify_loc_conf_t, store),
+      NULL },
+
       ngx_null_command
 };
 
@@ -417,7 +435,10 @@ static ngx_str_t  ngx_http_webhook_verify_status_names[] = {
     ngx_string("redirected"),
     ngx_string("replayed"),
     ngx_string("in_flight"),
-    ngx_string("replay_full")
+    ngx_string("replay_full"),
+    ngx_string("storing"),
+    ngx_string("store_error"),
+    ngx_string("store_bypassed")
 };
 
 
@@ -464,6 +485,7 @@ static ngx_http_webhook_verify_custom_t
 
 
 static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
 static ngx_int_t
@@ -1121,6 +1143,20 @@ ngx_http_webhook_verify_finish(ngx_http_request_t *r,
         ngx_http_webhook_verify_replay_check(r, ctx);
     }
 
+    /* new on this node: and in the cluster? */
+
+    if (ctx->reserved && wlcf->store.uri.len) {
+        if (ngx_http_webhook_verify_store_start(r, &ctx->store, &wlcf->store,
+                                                &ctx->key, wlcf->hold)
+            != NGX_OK)
+        {
+            ctx->failed = "the store key";
+            goto failed;
+        }
+
+        ctx->status = NGX_HTTP_WEBHOOK_VERIFY_STORING;
+    }
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "webhook verify: secret \"%V\" matched", &ctx->secret);
     return;
@@ -1320,7 +1356,11 @@ ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
     switch (ctx->status) {
 
     case NGX_HTTP_WEBHOOK_VERIFY_OK:
+    case NGX_HTTP_WEBHOOK_VERIFY_STORE_BYPASSED:
         return NGX_OK;
+
+    case NGX_HTTP_WEBHOOK_VERIFY_STORING:
+        return ngx_http_webhook_verify_store_verdict(r, ctx);
 
     case NGX_HTTP_WEBHOOK_VERIFY_READING:
         /* the body handler runs the phases again */
@@ -1350,6 +1390,7 @@ ngx_http_webhook_verify_verdict(ngx_http_request_t *r,
         return NGX_HTTP_CONFLICT;
 
     case NGX_HTTP_WEBHOOK_VERIFY_ZONE_FULL:
+    case NGX_HTTP_WEBHOOK_VERIFY_STORE_ERROR:
         return NGX_HTTP_SERVICE_UNAVAILABLE;
 
     case NGX_HTTP_WEBHOOK_VERIFY_METHOD:
@@ -1444,6 +1485,8 @@ ngx_http_webhook_verify_cleanup(void *data)
 
     ngx_edge_digest_free(ctx->digest);
     ctx->digest = NULL;
+
+    ngx_http_webhook_verify_store_cleanup(&ctx->store);
 }
 
 
@@ -1557,6 +1600,127 @@ ngx_http_webhook_verify_replay_check(ngx_http_request_t *r,
 
 
 /*
+ * What the cluster's store says of a message new on this node.  A copy
+ * refused here gives back this node's reservation: the message is the
+ * other node's to deliver.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_store_verdict(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx)
+{
+    ngx_int_t                            rc;
+    ngx_http_webhook_verify_store_e      result;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    wlcf = ctx->conf;
+
+    rc = ngx_http_webhook_verify_store_ask(r, &ctx->store, &result);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_OK && result == NGX_HTTP_WEBHOOK_VERIFY_STORE_NEW) {
+        ctx->status = NGX_HTTP_WEBHOOK_VERIFY_OK;
+        return NGX_OK;
+    }
+
+    if (rc == NGX_OK && result == NGX_HTTP_WEBHOOK_VERIFY_STORE_DOWN
+        && wlcf->store.fail_open)
+    {
+        /* the node's own guard still holds the message */
+
+        ctx->status = NGX_HTTP_WEBHOOK_VERIFY_STORE_BYPASSED;
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "webhook_verify_replay_store \"%V\" %s (status %ui): "
+                      "delivering without the cluster-wide check "
+                      "(fail=open)", &wlcf->store.uri, ctx->store.why,
+                      ctx->store.status);
+
+        return NGX_OK;
+    }
+
+    ngx_http_webhook_verify_replay_release(wlcf->replay, &ctx->key);
+    ctx->reserved = 0;
+
+    if (rc == NGX_ERROR) {
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                            NGX_HTTP_WEBHOOK_VERIFY_ERROR,
+                                            "a subrequest to \"%V\" failed",
+                                            &wlcf->store.uri);
+
+    } else if (result == NGX_HTTP_WEBHOOK_VERIFY_STORE_DELIVERED) {
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                    NGX_HTTP_WEBHOOK_VERIFY_REPLAYED,
+                                    "the message was delivered before "
+                                    "(store \"%V\"), answering %ui without "
+                                    "the application", &wlcf->store.uri,
+                                    wlcf->replayed);
+
+    } else if (result == NGX_HTTP_WEBHOOK_VERIFY_STORE_IN_FLIGHT) {
+        ctx->left = wlcf->hold;
+
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                    NGX_HTTP_WEBHOOK_VERIFY_IN_FLIGHT,
+                                    "a copy of the message is being "
+                                    "delivered (store \"%V\"), answering "
+                                    "409 with Retry-After", &wlcf->store.uri);
+
+    } else {
+        (void) ngx_http_webhook_verify_fail(r, ctx,
+                                    NGX_HTTP_WEBHOOK_VERIFY_STORE_ERROR,
+                                    "webhook_verify_replay_store \"%V\" %s "
+                                    "(status %ui): refused, answering 503 "
+                                    "(fail=closed)", &wlcf->store.uri,
+                                    ctx->store.why, ctx->store.status);
+    }
+
+    return ngx_http_webhook_verify_verdict(r, ctx, wlcf);
+}
+
+
+/*
+ * The application's answer goes out: the store learns whether the
+ * message was delivered (a subrequest in the background, which the
+ * answer does not wait for).  A request that ends with no answer at all
+ * (the client gone) leaves its reservation to expire with the hold.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_header_filter(ngx_http_request_t *r)
+{
+    ngx_uint_t                      status;
+    ngx_http_webhook_verify_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_webhook_verify_get_ctx(r);
+
+    if (ctx && ctx->store.reserved) {
+        status = r->headers_out.status;
+
+        if (ngx_http_webhook_verify_store_end(r, &ctx->store,
+                                   status >= NGX_HTTP_OK
+                                   && status < NGX_HTTP_SPECIAL_RESPONSE,
+                                   ctx->conf->lifetime)
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "webhook_verify_replay_store \"%V\": no "
+                          "subrequest could record the answer",
+                          &ctx->conf->store.uri);
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/*
  * The answer is known: a 2xx from the application delivers the message,
  * which is kept for the lifetime; anything else (an error, a timeout, a
  * client gone) releases it, so that the provider's retry gets through.
@@ -1567,6 +1731,15 @@ ngx_http_webhook_verify_log_handler(ngx_http_request_t *r)
 {
     ngx_uint_t                      status;
     ngx_http_webhook_verify_ctx_t  *ctx;
+
+    /*
+     * A subrequest (log_subrequest on) shares the main request's pool,
+     * and would find its ctx: the answer is the main request's.
+     */
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
 
     ctx = ngx_http_webhook_verify_get_ctx(r);
 
@@ -1801,16 +1974,22 @@ ngx_http_webhook_verify_secret_variable(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_webhook_verify_add_variables(ngx_conf_t *cf)
 {
+    ngx_uint_t            i;
     ngx_http_variable_t  *var, *v;
+    ngx_http_variable_t  *vars[] = { ngx_http_webhook_verify_vars,
+                                     ngx_http_webhook_verify_store_vars };
 
-    for (v = ngx_http_webhook_verify_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+
+        for (v = vars[i]; v->name.len; v++) {
+            var = ngx_http_add_variable(cf, &v->name, v->flags);
+            if (var == NULL) {
+                return NGX_ERROR;
+            }
+
+            var->get_handler = v->get_handler;
+            var->data = v->data;
         }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
     }
 
     return NGX_OK;
@@ -1846,6 +2025,9 @@ ngx_http_webhook_verify_init(ngx_conf_t *cf)
 
     ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_webhook_verify_body_filter;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_webhook_verify_header_filter;
 
     /* every location is merged: the secrets live on only as HMAC keys */
 
@@ -1917,6 +2099,8 @@ ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf)
     conf->hold = NGX_CONF_UNSET_MSEC;
     conf->replayed = NGX_CONF_UNSET_UINT;
 
+    ngx_http_webhook_verify_store_init_conf(&conf->store);
+
     return conf;
 }
 
@@ -1954,6 +2138,8 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->replay = NULL;
     }
 
+    ngx_http_webhook_verify_store_merge_conf(&conf->store, &prev->store);
+
     if (conf->scheme == NULL) {
         return NGX_CONF_OK;
     }
@@ -1981,6 +2167,15 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     }
 
     conf->use = scheme;
+
+    if (conf->store.uri.len && conf->replay == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"webhook_verify_replay_store\" requires "
+                      "\"webhook_verify_replay\" for \"webhook_verify\" in "
+                      "%V:%ui: the zone keeps the node's own record",
+                      &conf->file, conf->line);
+        return NGX_CONF_ERROR;
+    }
 
     if (ngx_http_webhook_verify_header_name(cf, &conf->header, scheme->header)
         != NGX_OK

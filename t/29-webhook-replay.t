@@ -224,3 +224,55 @@ qr/\[emerg\] .*invalid parameter "ttl=5m" in "webhook_verify_replay" in \S+nginx
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid zone "hooks" in "webhook_verify_replay_zone": expected NAME:SIZE in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 13: the cluster's store needs the node's guard
+--- config
+    location = /x {
+        webhook_verify github;
+        webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-github.secret;
+        webhook_verify_replay_store /replay-store;
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"webhook_verify_replay_store" requires "webhook_verify_replay" for "webhook_verify" in \S+nginx\.conf:\d+: the zone keeps the node's own record/
+
+
+
+=== TEST 14: the store is a location's URI
+--- config
+    location = /x { webhook_verify_replay_store 127.0.0.1:11211; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"webhook_verify_replay_store" needs a location's URI, such as \/replay-store, not "127\.0\.0\.1:11211" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 15: fail= is closed or open
+--- config
+    location = /x { webhook_verify_replay_store /replay-store fail=maybe; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid parameter "fail=maybe" in "webhook_verify_replay_store" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 16: timeout= is a time
+--- config
+    location = /x { webhook_verify_replay_store /replay-store timeout=soon; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid parameter "timeout=soon" in "webhook_verify_replay_store" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 17: the store variables are empty outside the guard's own subrequests
+--- config
+    location = /v {
+        return 200 "[$webhook_verify_store_command][$webhook_verify_store_key][$webhook_verify_store_value][$webhook_verify_store_exptime]\n";
+    }
+--- request
+GET /v
+--- response_body
+[][][][]
