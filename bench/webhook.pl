@@ -33,7 +33,12 @@
 #
 # callgrind: plain and module as one nginx process under valgrind
 # --tool=callgrind, CG_N keepalive POSTs each: instructions per request
-# and the functions where they differ.
+# and the functions where they differ.  The same process also serves
+# /zone (the module with the replay guard's zone) and, where Debian's
+# memcached and libnginx-mod-http-memc are installed, /store (the zone
+# and webhook_verify_replay_store on a memcached this starts): each
+# request a new message (its own id, signed), so that each reserves and
+# commits; their instructions against /verified's are the guard's cost.
 #
 # Perl core modules, wrk, curl, openssl, valgrind (callgrind), Debian's
 # libnginx-mod-http-js and nodejs; 127.0.0.1 only; every process it
@@ -84,6 +89,8 @@ my @alts     = split ' ', env('VARIANTS', 'module njs app');
 my $cg_n     = env('CG_N', 2000);
 my $cg_warm  = env('CG_WARMUP', 200);
 my @cg_sizes = split ' ', env('CG_SIZES', '1024 1048576');
+my $memc_mod = env('MEMC_MODULE', '/usr/lib/nginx/modules/ngx_http_memc_module.so');
+my $memcached = env('MEMCACHED', '/usr/bin/memcached');
 my $results  = env('RESULTS', "$top/build/bench/" . strftime('%Y%m%d-%H%M%S', localtime)
                    . "-webhook" . ($mode eq 'timing' ? '' : "-$mode"));
 
@@ -809,7 +816,26 @@ sub callgrind {
                                 nginx_conf('sink', "$dir/sink", 'daemon', [$module],
                                            sink_http($back_port{plain})), $back_port{plain});
     my $up = upstream('backend', $back_port{plain});
-    my $http = $up . <<"_EOC_";
+    my @locs = qw(plain verified zone);
+    my @mods = ($module);
+    my $store = '';
+    if (-x $memcached && -f $memc_mod) {
+        my $mc = $back_port{plain} + 100;
+        fail("port 127.0.0.1:$mc is in use (memcached)") unless port_free($mc);
+        my @user = $> == 0 ? ('-u', 'nobody') : ();
+        my $mpid = spawn('memcached', "$dir/memcached.log", $memcached, '-l', '127.0.0.1',
+                         '-p', $mc, '-U', '0', @user);
+        wait_port($mc, $mpid, 'memcached');
+        push @locs, 'store';
+        push @mods, $memc_mod;
+        $store = <<"_EOC_";
+    upstream replay_store { server 127.0.0.1:$mc; keepalive 4; }
+_EOC_
+    } else {
+        print "no $memcached or $memc_mod: /store is not measured\n";
+    }
+    my $http = $up . $store . <<"_EOC_";
+    webhook_verify_replay_zone hooks:64m;
     server {
         listen 127.0.0.1:$front_port{plain} backlog=1024;
         location = /plain { proxy_pass http://backend/hook; }
@@ -818,17 +844,43 @@ sub callgrind {
             webhook_verify_secret_file $secret_file;
             proxy_pass http://backend/hook;
         }
+        location = /zone {
+            webhook_verify             github;
+            webhook_verify_secret_file $secret_file;
+            webhook_verify_replay      hooks;
+            proxy_pass http://backend/hook;
+        }
+        location = /store {
+            webhook_verify              github;
+            webhook_verify_secret_file  $secret_file;
+            webhook_verify_replay       hooks;
+            webhook_verify_replay_store /replay-store;
+            proxy_pass http://backend/hook;
+        }
+        location = /replay-store {
+            internal;
+            set \$memc_cmd \$webhook_verify_store_command;
+            set \$memc_key \$webhook_verify_store_key;
+            set \$memc_value \$webhook_verify_store_value;
+            set \$memc_exptime \$webhook_verify_store_exptime;
+            memc_pass replay_store;
+        }
     }
 _EOC_
+    # no memc module: nginx would not know memc_pass
+    $http =~ s{\n        location = /store \{.*?\n        \}\n        location = /replay-store \{.*?\n        \}}{}s
+        unless $store;
     my $cgout = "$dir/callgrind.out";
     unlink glob("$cgout*");
     my $pid = start_nginx('nginx under callgrind', "$dir/nginx",
-                          nginx_conf('front', "$dir/nginx", 'single', [$module], $http),
+                          nginx_conf('front', "$dir/nginx", 'single', \@mods, $http),
                           $front_port{plain}, 'valgrind', '--tool=callgrind',
                           "--callgrind-out-file=$cgout", '--dump-instr=no',
                           "--log-file=$dir/valgrind.log");
     my $o = "== callgrind: instructions (Ir) per request, one keepalive connection each,\n"
-          . "   the same nginx process for /plain and /verified (webhook_verify github)\n";
+          . "   the same nginx process for /plain and /verified (webhook_verify github),\n"
+          . "   /zone (and the replay zone), /store (and memcached): a new message each\n";
+    my $msg = 0;
     my $dump = 0;
     my %cg;
     for my $size (@cg_sizes) {
@@ -838,16 +890,27 @@ _EOC_
         $n = $n < 20 ? 20 : $n > $cg_n ? $cg_n : int($n);
         my $warm = $cg_warm * $n / $cg_n;
         $warm = $warm < 5 ? 5 : int($warm);
-        for my $loc (qw(plain verified)) {
+        for my $loc (@locs) {
             my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front_port{plain},
                                           Proto => 'tcp', Timeout => 30) or fail("connect: $!");
+            # the guard's locations: a new message each time, the same size
+            my @msgs = map {
+                if ($loc =~ /^(zone|store)$/) {
+                    my $id = sprintf('%012d', ++$msg);
+                    (my $b = $body) =~ s/^\{"action":"cancelled","pad":"x{12}/{"action":"cancelled","pad":"$id/
+                        or fail("body without padding");
+                    [$b, 'sha256=' . hmac_sha256_hex($b, $secret)];
+                } else {
+                    [$body, $sig{$size}];
+                }
+            } 1 .. $warm + $n;
             for my $i (1 .. $warm) {
-                my $st = http_post($s, "/$loc", $body, $sig{$size});
+                my $st = http_post($s, "/$loc", @{ $msgs[$i - 1] });
                 fail("$loc $size under callgrind: warm-up request $i got $st") unless $st == 204;
             }
             system("callgrind_control -z $pid >/dev/null") == 0 or fail('callgrind_control -z failed');
             for my $i (1 .. $n) {
-                my $st = http_post($s, "/$loc", $body, $sig{$size});
+                my $st = http_post($s, "/$loc", @{ $msgs[$warm + $i - 1] });
                 fail("$loc $size under callgrind: request $i got $st") unless $st == 204;
             }
             system("callgrind_control -d $pid >/dev/null") == 0 or fail('callgrind_control -d failed');
@@ -868,6 +931,12 @@ _EOC_
         $o .= sprintf("\n%d bytes, %d requests after %d warm-up\n", $size, $n, $warm);
         $o .= sprintf("  plain     %12.0f Ir/request\n  verified  %12.0f Ir/request (%.3f x plain)\n"
                       . "  extra     %12.0f Ir/request\n", $tp, $tv, $tv / $tp, $tv - $tp);
+        # the replay guard: its instructions over verification alone
+        for my $loc (grep { /^(zone|store)$/ } @locs) {
+            my $tg = $per->($cg{$size}{$loc}{total}, $cg{$size}{$loc});
+            $o .= sprintf("  %-9s %12.0f Ir/request (%.4f x verified, %+.0f Ir)\n",
+                          $loc, $tg, $tg / $tv, $tg - $tv);
+        }
         for my $kind (['ex', 'exclusive'], ['in', 'inclusive']) {
             my ($k, $label) = @$kind;
             # the event loop's roots hold everything: they say nothing
