@@ -276,3 +276,160 @@ qr/\[emerg\] .*invalid parameter "timeout=soon" in "webhook_verify_replay_store"
 GET /v
 --- response_body
 [][][][]
+
+
+
+=== TEST 18: the cluster's store (any location that answers as memc does): stored, so delivered
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store /replay-store;
+--- config
+    location = /replay-store { internal; return 201 "STORED\r\n"; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 200
+--- response_headers
+X-Verify: ok
+--- response_body_like: ^method POST\n
+
+
+
+=== TEST 19: the store has it as delivered: 204, the application not called
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store /replay-store;
+--- config
+    location = /replay-store { internal; return 200 "d"; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 204
+--- response_headers
+X-Verify: replayed
+--- response_body:
+--- error_log
+the message was delivered before (store "/replay-store"), answering 204 without the application
+
+
+
+=== TEST 20: the store has it in flight: 409 with Retry-After, the hold
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks hold=45s;
+webhook_verify_replay_store /replay-store;
+--- config
+    location = /replay-store { internal; return 200 "r"; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 409
+--- response_headers
+X-Verify: in_flight
+Retry-After: 45
+--- error_log
+a copy of the message is being delivered (store "/replay-store"), answering 409 with Retry-After
+
+
+
+=== TEST 21: the store fails (502): fail=closed refuses with 503
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store /replay-store;
+--- config
+    location = /replay-store { internal; return 502; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 503
+--- response_headers
+X-Verify: store_error
+--- error_log
+webhook verification failed (store_error, scheme github): webhook_verify_replay_store "/replay-store" answered (status 502): refused, answering 503 (fail=closed)
+
+
+
+=== TEST 22: the same with fail=open: delivered, with a warning
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store /replay-store fail=open;
+--- config
+    location = /replay-store { internal; return 502; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 200
+--- response_headers
+X-Verify: store_bypassed
+X-Secret: 1
+--- error_log eval
+qr/\[warn\] .*webhook_verify_replay_store "\/replay-store" answered \(status 502\): delivering without the cluster-wide check \(fail=open\)/
+
+
+
+=== TEST 23: a value the guard never gave: the store is not trusted
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store /replay-store;
+--- config
+    location = /replay-store { internal; return 200 "delivered"; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 503
+--- error_log
+webhook_verify_replay_store "/replay-store" answered a value it was never given (status 200): refused, answering 503 (fail=closed)
+
+
+
+=== TEST 24: a store slower than timeout=: cut short at the deadline
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store /replay-store timeout=300ms;
+--- config
+    location = /replay-store {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/fault/slow?ms=5000;
+    }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 503
+--- response_headers
+X-Verify: store_error
+--- error_log
+webhook_verify_replay_store "/replay-store" did not answer in time (status 504): refused, answering 503 (fail=closed)
+--- timeout: 3
+
+
+
+=== TEST 25: off in a location turns an inherited store off
+--- http_config
+    webhook_verify_replay_zone hooks:1m;
+    webhook_verify_replay_store /replay-store;
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+webhook_verify_replay_store off;
+--- config
+    location = /replay-store { internal; return 502; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+"POST /hook\n$::BODY"
+--- error_code: 200
+--- response_headers
+X-Verify: ok
