@@ -1812,8 +1812,8 @@ ngx_http_webhook_verify_replay(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_webhook_verify_loc_conf_t *wlcf = conf;
 
-    ngx_int_t    n;
-    ngx_str_t   *value, v;
+    ngx_int_t    n, rc;
+    ngx_str_t   *value;
     ngx_uint_t   i;
 
     if (wlcf->replay != NGX_CONF_UNSET_PTR) {
@@ -1843,29 +1843,23 @@ ngx_http_webhook_verify_replay(ngx_conf_t *cf, ngx_command_t *cmd,
 
     for (i = 2; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "lifetime=", 9) == 0) {
-            v.data = value[i].data + 9;
-            v.len = value[i].len - 9;
+        rc = ngx_http_webhook_verify_time_param(&value[i], "lifetime=",
+                                                &wlcf->lifetime);
 
-            n = ngx_parse_time(&v, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_webhook_verify_time_param(&value[i], "hold=",
+                                                    &wlcf->hold);
+        }
 
-            wlcf->lifetime = n;
+        if (rc == NGX_ERROR) {
+            goto invalid;
+        }
 
-        } else if (ngx_strncmp(value[i].data, "hold=", 5) == 0) {
-            v.data = value[i].data + 5;
-            v.len = value[i].len - 5;
+        if (rc == NGX_OK) {
+            continue;
+        }
 
-            n = ngx_parse_time(&v, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
-
-            wlcf->hold = n;
-
-        } else if (ngx_strncmp(value[i].data, "replayed=", 9) == 0) {
+        if (ngx_strncmp(value[i].data, "replayed=", 9) == 0) {
             n = ngx_atoi(value[i].data + 9, value[i].len - 9);
 
             /* 204 (nginx sends no body), or a refusal */

@@ -82,8 +82,8 @@ ngx_http_webhook_verify_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     char  *p = conf;
 
-    ngx_int_t                              n;
-    ngx_str_t                             *value, v;
+    ngx_int_t                              rc;
+    ngx_str_t                             *value;
     ngx_uint_t                             i;
     ngx_http_webhook_verify_store_conf_t  *sc;
 
@@ -120,18 +120,18 @@ ngx_http_webhook_verify_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     for (i = 2; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
-            v.data = value[i].data + 8;
-            v.len = value[i].len - 8;
+        rc = ngx_http_webhook_verify_time_param(&value[i], "timeout=",
+                                                &sc->timeout);
 
-            n = ngx_parse_time(&v, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
+        if (rc == NGX_ERROR) {
+            goto invalid;
+        }
 
-            sc->timeout = n;
+        if (rc == NGX_OK) {
+            continue;
+        }
 
-        } else if (ngx_strcmp(value[i].data, "fail=closed") == 0) {
+        if (ngx_strcmp(value[i].data, "fail=closed") == 0) {
             sc->fail_open = 0;
 
         } else if (ngx_strcmp(value[i].data, "fail=open") == 0) {
@@ -151,6 +151,36 @@ invalid:
                        &cmd->name);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* a NAME=TIME parameter: NGX_DECLINED when value is another one */
+
+ngx_int_t
+ngx_http_webhook_verify_time_param(ngx_str_t *value, char *name,
+    ngx_msec_t *ms)
+{
+    size_t     len;
+    ngx_int_t  n;
+    ngx_str_t  v;
+
+    len = ngx_strlen(name);
+
+    if (value->len < len || ngx_strncmp(value->data, name, len) != 0) {
+        return NGX_DECLINED;
+    }
+
+    v.data = value->data + len;
+    v.len = value->len - len;
+
+    n = ngx_parse_time(&v, 0);
+    if (n == NGX_ERROR || n == 0) {
+        return NGX_ERROR;
+    }
+
+    *ms = n;
+
+    return NGX_OK;
 }
 
 

@@ -65,6 +65,14 @@ typedef struct {
  */
 char *ngx_http_webhook_verify_store_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+/*
+ * A NAME=TIME parameter of the guard's directives (lifetime=, hold=,
+ * timeout=): NGX_OK, NGX_ERROR for a bad or zero time, NGX_DECLINED
+ * when value is not NAME=
+ */
+ngx_int_t ngx_http_webhook_verify_time_param(ngx_str_t *value, char *name,
+    ngx_msec_t *ms);
+
 void ngx_http_webhook_verify_store_init_conf(
     ngx_http_webhook_verify_store_conf_t *conf);
 void ngx_http_webhook_verify_store_merge_conf(
