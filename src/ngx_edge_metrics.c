@@ -143,6 +143,42 @@ ngx_edge_metrics_add(ngx_conf_t *cf, ngx_edge_metrics_t *m,
 }
 
 
+ngx_edge_metrics_series_t **
+ngx_edge_metrics_add_each(ngx_conf_t *cf, ngx_edge_metrics_t *m,
+    ngx_edge_metrics_family_t *f, ngx_str_t *labels, const char *label,
+    ngx_str_t *names, ngx_uint_t n)
+{
+    ngx_str_t                    l;
+    ngx_uint_t                   i;
+    ngx_edge_metrics_series_t  **s;
+    u_char                       buf[NGX_MAX_CONF_ERRSTR];
+
+    s = ngx_pcalloc(cf->pool, n * sizeof(ngx_edge_metrics_series_t *));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    l.data = buf;
+
+    for (i = 0; i < n; i++) {
+        if (names[i].len == 0) {
+            continue;
+        }
+
+        l.len = ngx_snprintf(buf, sizeof(buf), "%V%s%s=\"%V\"", labels,
+                             labels->len ? "," : "", label, &names[i])
+                - buf;
+
+        s[i] = ngx_edge_metrics_add(cf, m, f, "", &l, 0);
+        if (s[i] == NULL) {
+            return NULL;
+        }
+    }
+
+    return s;
+}
+
+
 ngx_edge_metrics_histogram_t *
 ngx_edge_metrics_add_histogram(ngx_conf_t *cf, ngx_edge_metrics_t *m,
     ngx_edge_metrics_family_t *f, ngx_str_t *labels,

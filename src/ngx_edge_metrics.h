@@ -75,6 +75,15 @@ ngx_edge_metrics_series_t *ngx_edge_metrics_add(ngx_conf_t *cf,
     ngx_edge_metrics_t *m, ngx_edge_metrics_family_t *f, const char *suffix,
     ngx_str_t *labels, ngx_uint_t milli);
 
+/*
+ * For each of the n names (a table of the caller's: one source for each
+ * list of label values), the series of f with labels and label="name";
+ * an empty name gets none.  An array of n handles, or NULL.
+ */
+ngx_edge_metrics_series_t **ngx_edge_metrics_add_each(ngx_conf_t *cf,
+    ngx_edge_metrics_t *m, ngx_edge_metrics_family_t *f, ngx_str_t *labels,
+    const char *label, ngx_str_t *names, ngx_uint_t n);
+
 /* a histogram of family f, its n bounds in ms ascending */
 ngx_edge_metrics_histogram_t *ngx_edge_metrics_add_histogram(ngx_conf_t *cf,
     ngx_edge_metrics_t *m, ngx_edge_metrics_family_t *f, ngx_str_t *labels,

@@ -44,9 +44,6 @@ static ngx_int_t ngx_http_precancel_duration_variable(ngx_http_request_t *r,
 
 static ngx_int_t ngx_http_precancel_metrics_conf(ngx_conf_t *cf,
     ngx_http_precancel_loc_conf_t *conf);
-static ngx_edge_metrics_series_t **ngx_http_precancel_metrics_each(
-    ngx_conf_t *cf, ngx_edge_metrics_t *m, ngx_edge_metrics_family_t *f,
-    ngx_str_t *labels, const char *label, ngx_str_t *names, ngx_uint_t n);
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_precancel_init(ngx_conf_t *cf);
 static void *ngx_http_precancel_create_main_conf(ngx_conf_t *cf);
@@ -581,19 +578,19 @@ ngx_http_precancel_metrics_conf(ngx_conf_t *cf,
                               name, &conf->provider->name)
                  - buf;
 
-    pm->status = ngx_http_precancel_metrics_each(cf, m,
+    pm->status = ngx_edge_metrics_add_each(cf, m,
                      &ngx_http_precancel_requests_family, &labels, "status",
                      ngx_http_precancel_status_names,
                      sizeof(ngx_http_precancel_status_names)
                      / sizeof(ngx_str_t));
 
-    pm->answer = ngx_http_precancel_metrics_each(cf, m,
+    pm->answer = ngx_edge_metrics_add_each(cf, m,
                      &ngx_http_precancel_answers_family, &labels, "answer",
                      ngx_http_precancel_answer_names,
                      sizeof(ngx_http_precancel_answer_names)
                      / sizeof(ngx_str_t));
 
-    pm->reply = ngx_http_precancel_metrics_each(cf, m,
+    pm->reply = ngx_edge_metrics_add_each(cf, m,
                      &ngx_http_precancel_replies_family, &labels, "class",
                      ngx_http_precancel_reply_names,
                      sizeof(ngx_http_precancel_reply_names)
@@ -614,43 +611,6 @@ ngx_http_precancel_metrics_conf(ngx_conf_t *cf,
     conf->metrics = pm;
 
     return NGX_OK;
-}
-
-
-/* a series of f for each of the n names (none for an empty name) */
-
-static ngx_edge_metrics_series_t **
-ngx_http_precancel_metrics_each(ngx_conf_t *cf, ngx_edge_metrics_t *m,
-    ngx_edge_metrics_family_t *f, ngx_str_t *labels, const char *label,
-    ngx_str_t *names, ngx_uint_t n)
-{
-    ngx_str_t                    l;
-    ngx_uint_t                   i;
-    ngx_edge_metrics_series_t  **s;
-    u_char                       buf[NGX_MAX_CONF_ERRSTR];
-
-    s = ngx_pcalloc(cf->pool, n * sizeof(ngx_edge_metrics_series_t *));
-    if (s == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (names[i].len == 0) {
-            continue;
-        }
-
-        l.data = buf;
-        l.len = ngx_snprintf(buf, sizeof(buf), "%V,%s=\"%V\"", labels,
-                             label, &names[i])
-                - buf;
-
-        s[i] = ngx_edge_metrics_add(cf, m, f, "", &l, 0);
-        if (s[i] == NULL) {
-            return NULL;
-        }
-    }
-
-    return s;
 }
 
 

@@ -2120,7 +2120,6 @@ ngx_http_webhook_verify_metrics(ngx_conf_t *cf,
     ngx_http_webhook_verify_loc_conf_t *conf)
 {
     ngx_str_t            *name, labels;
-    ngx_uint_t            i, n;
     ngx_edge_metrics_t   *m;
     u_char                buf[NGX_MAX_CONF_ERRSTR];
 
@@ -2130,44 +2129,24 @@ ngx_http_webhook_verify_metrics(ngx_conf_t *cf,
         return NGX_OK;
     }
 
-    n = sizeof(ngx_http_webhook_verify_status_names) / sizeof(ngx_str_t);
-
-    conf->outcomes = ngx_pcalloc(cf->pool,
-                                 n * sizeof(ngx_edge_metrics_series_t *));
-    if (conf->outcomes == NULL) {
-        return NGX_ERROR;
-    }
-
     labels.data = buf;
-
-    for (i = 0; i < n; i++) {
-        if (ngx_http_webhook_verify_status_names[i].len == 0) {
-            continue;
-        }
-
-        labels.len = ngx_snprintf(buf, sizeof(buf),
-                                  "location=\"%V\",scheme=\"%s\","
-                                  "outcome=\"%V\"", name, conf->use->name,
-                                  &ngx_http_webhook_verify_status_names[i])
-                     - buf;
-
-        conf->outcomes[i] = ngx_edge_metrics_add(cf, m,
-                                    &ngx_http_webhook_verify_requests_family,
-                                    "", &labels, 0);
-        if (conf->outcomes[i] == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
     labels.len = ngx_snprintf(buf, sizeof(buf),
                               "location=\"%V\",scheme=\"%s\"", name,
                               conf->use->name)
                  - buf;
 
+    conf->outcomes = ngx_edge_metrics_add_each(cf, m,
+                                &ngx_http_webhook_verify_requests_family,
+                                &labels, "outcome",
+                                ngx_http_webhook_verify_status_names,
+                                sizeof(ngx_http_webhook_verify_status_names)
+                                / sizeof(ngx_str_t));
+
     conf->bytes = ngx_edge_metrics_add(cf, m,
                                        &ngx_http_webhook_verify_bytes_family,
                                        "", &labels, 0);
-    if (conf->bytes == NULL) {
+
+    if (conf->outcomes == NULL || conf->bytes == NULL) {
         return NGX_ERROR;
     }
 
