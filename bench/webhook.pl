@@ -1,5 +1,5 @@
 #!/usr/bin/env perl
-# The webhook verifier's cost: bench/webhook.pl [timing|check|callgrind]
+# The webhook verifier's cost: bench/webhook.pl [timing|check|callgrind|metrics]
 # (make bench-webhook runs "timing").  See bench/README.md.
 #
 # Four ways to deliver a GitHub-signed webhook (X-Hub-Signature-256,
@@ -30,6 +30,12 @@
 # OpenSSL's SHA-256 time for the body (openssl speed), and the CPU per
 # verified webhook of module, njs and app.  Last, 8 MiB bodies through
 # the module: its worker's resident memory must not grow with the body.
+#
+# metrics (after the check): ROUNDS rounds of module and counted (the
+# module in a location with precancel_metrics_name, counting into a
+# metrics zone) at the same time, as timing pairs plain with a variant:
+# the CPU a counted webhook costs against an uncounted one, in the same
+# seconds (issue 19: at most 1%).
 #
 # callgrind: plain and module as one nginx process under valgrind
 # --tool=callgrind, CG_N keepalive POSTs each: instructions per request
@@ -65,8 +71,8 @@ my $top = dirname($bench);
 sub env { my ($k, $d) = @_; defined $ENV{$k} && $ENV{$k} ne '' ? $ENV{$k} : $d }
 
 my $mode     = $ARGV[0] // 'timing';
-die "usage: bench/webhook.pl [timing|check|callgrind]\n"
-    unless $mode =~ /^(timing|check|callgrind)$/;
+die "usage: bench/webhook.pl [timing|check|callgrind|metrics]\n"
+    unless $mode =~ /^(timing|check|callgrind|metrics)$/;
 
 my $nginx    = env('NGINX_BIN', '/usr/sbin/nginx');
 my $module   = env('MODULE', "$top/build/nginx/objs/ngx_http_precancel_module.so");
@@ -82,7 +88,8 @@ my $strict   = env('STRICT', 0);
 my $body_buf = env('BODY_BUFFER', '');
 my $pin      = env('PIN', (`nproc 2>/dev/null` // 1) >= 2 ? '1,0' : 'off');
 my @sizes    = split ' ', env('SIZES', '1024 65536 1048576');
-my @alts     = split ' ', env('VARIANTS', 'module njs app');
+my @alts     = $mode eq 'metrics' ? qw(module counted)
+               : split ' ', env('VARIANTS', 'module njs app');
 my $cg_n     = env('CG_N', 2000);
 my $cg_warm  = env('CG_WARMUP', 200);
 my @cg_sizes = split ' ', env('CG_SIZES', '1024 1048576');
@@ -91,7 +98,7 @@ my $results  = env('RESULTS', "$top/build/bench/" . strftime('%Y%m%d-%H%M%S', lo
 
 for my $v (@alts) {
     die "webhook bench: unknown variant \"$v\" (known: module njs app)\n"
-        unless $v =~ /^(module|njs|app)$/;
+        unless $v =~ /^(module|njs|app)$/ || $mode eq 'metrics';
 }
 for ([ROUNDS => $rounds], [DURATION => $duration], [CONNECTIONS => $conns],
      [BENCH_PORT => $port], [CG_N => $cg_n], map({ [SIZES => $_] } @sizes, @cg_sizes)) {
@@ -302,9 +309,9 @@ sub rss_kb {
 
 # ------------------------------------------------------------ the variants
 
-# ports: BENCH_PORT + 1 .. + 8, a front (the nginx a client posts to) and
-# a backend (sink nginx, or the Node.js app) per variant
-my @all = qw(plain module njs app);
+# ports: BENCH_PORT + 1 .. + 10, a front (the nginx a client posts to)
+# and a backend (sink nginx, or the Node.js app) per variant
+my @all = qw(plain module njs app counted);
 my (%front_port, %back_port);
 {
     my $i = 1;
@@ -397,6 +404,18 @@ _EOC_
     server {
         listen 127.0.0.1:$fp backlog=1024;
         location / {
+            webhook_verify             github;
+            webhook_verify_secret_file $secret_file;
+            $pass
+        }
+    }
+_EOC_
+    return $up . <<"_EOC_" if $v eq 'counted';
+    precancel_metrics_zone bench_metrics:1m;
+    server {
+        listen 127.0.0.1:$fp backlog=1024;
+        location / {
+            precancel_metrics_name     bench;
             webhook_verify             github;
             webhook_verify_secret_file $secret_file;
             $pass
@@ -752,6 +771,41 @@ sub timing {
     return $missed && $strict ? 3 : 0;
 }
 
+# module and counted at once, round by round: counted's front CPU per
+# request over module's in the same seconds
+sub metrics {
+    my $half = int($conns / 2) || 1;
+    my $out = '';
+    my $line = sub { print $_[0]; $out .= $_[0] };
+    $line->("== metrics: $rounds rounds; in each, for each body size, module and counted\n"
+            . "   (the same, counted by precancel_metrics_name) at once, each under wrk -c $half"
+            . " -t 1 -d ${duration}s after ${warmup}s warm-up\n\n");
+    $line->(sprintf("%-5s %-8s %8s %8s   %s\n", 'round', 'body', 'module', 'counted',
+                    'CPU us/req (front): module  counted  counted/module'));
+    my %ratio;
+    for my $round (1 .. $rounds) {
+        for my $size (@sizes) {
+            run_pair('module', 'counted', $size, $warmup) if $warmup;
+            my $p = run_pair('module', 'counted', $size, $duration, "r$round-$size-metrics");
+            my ($m, $c) = @{$p}{qw(module counted)};
+            my $r = $c->{front} / ($m->{front} || 1);
+            push @{ $ratio{$size} }, $r;
+            $line->(sprintf("%-5d %-8d %8.0f %8.0f   %26.2f %8.2f %15.4f\n", $round, $size,
+                            $m->{rps}, $c->{rps}, $m->{front}, $c->{front}, $r));
+        }
+    }
+    $line->("\n== counted / module front CPU per request: median [range] of the rounds\n");
+    my $missed = 0;
+    for my $size (@sizes) {
+        my $med = middle(@{ $ratio{$size} });
+        $missed++ if $med > 1.01;
+        $line->(sprintf("  %-8d %s  %s (target <= 1.01)\n", $size,
+                        spread('%.4f', @{ $ratio{$size} }), $med <= 1.01 ? 'PASS' : 'MISS'));
+    }
+    spew("$results/report.txt", $out);
+    return $missed && $strict ? 3 : 0;
+}
+
 # ------------------------------------------------------------ callgrind
 
 # one POST on a keepalive connection; returns the status
@@ -914,6 +968,7 @@ if ($mode eq 'callgrind') {
     start_variant($_) for 'plain', @alts;
     check();
     $rc = timing() if $mode eq 'timing';
+    $rc = metrics() if $mode eq 'metrics';
 }
 cleanup();
 print "results in $results\n";
