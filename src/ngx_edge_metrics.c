@@ -40,6 +40,7 @@ typedef struct {
     ngx_queue_t                   queue;
     ngx_atomic_t                  value;
     ngx_uint_t                    milli;
+    ngx_uint_t                    bucket;
     ngx_str_t                     text;
 } ngx_edge_metrics_shseries_t;
 
@@ -241,6 +242,9 @@ ngx_edge_metrics_add_histogram(ngx_conf_t *cf, ngx_edge_metrics_t *m,
         if (h->bucket[i] == NULL) {
             return NULL;
         }
+
+        h->bucket[i]->bucket = (i == 0) ? NGX_EDGE_METRICS_FIRST_BUCKET
+                                        : NGX_EDGE_METRICS_NEXT_BUCKET;
     }
 
     h->sum = ngx_edge_metrics_add(cf, m, f, "_sum", labels, 1);
@@ -255,8 +259,9 @@ ngx_edge_metrics_add_histogram(ngx_conf_t *cf, ngx_edge_metrics_t *m,
 
 
 /*
- * The buckets are kept cumulative, as they are printed: a few more
- * atomic additions for a provider call, and a scrape that needs no sum.
+ * One bucket, the sum and the count: three atomic additions, whatever
+ * the number of buckets (kept cumulative, an observation would add to
+ * every bucket above it); the scrape sums them.
  */
 
 void
@@ -264,11 +269,9 @@ ngx_edge_metrics_observe(ngx_edge_metrics_histogram_t *h, ngx_msec_t ms)
 {
     ngx_uint_t  i;
 
-    for (i = h->n; i > 0 && ms <= h->bounds[i - 1]; i--) {
-        ngx_edge_metrics_inc(h->bucket[i - 1]);
-    }
+    for (i = 0; i < h->n && ms > h->bounds[i]; i++) { /* void */ }
 
-    ngx_edge_metrics_inc(h->bucket[h->n]);
+    ngx_edge_metrics_inc(h->bucket[i]);
     ngx_edge_metrics_add_value(h->sum, ms);
     ngx_edge_metrics_inc(h->count);
 }
@@ -281,7 +284,7 @@ ngx_edge_metrics_print(ngx_edge_metrics_t *m, ngx_pool_t *pool,
     size_t                        len;
     ngx_buf_t                    *b;
     ngx_queue_t                  *fq, *sq;
-    ngx_atomic_uint_t             v;
+    ngx_atomic_uint_t             v, acc;
     ngx_slab_pool_t              *shpool;
     ngx_edge_metrics_sh_t        *sh;
     ngx_edge_metrics_shseries_t  *ss;
@@ -320,6 +323,8 @@ ngx_edge_metrics_print(ngx_edge_metrics_t *m, ngx_pool_t *pool,
 
     b->last = ngx_cpymem(b->last, head->data, head->len);
 
+    acc = 0;
+
     for (fq = ngx_queue_head(&sh->families);
          fq != ngx_queue_sentinel(&sh->families);
          fq = ngx_queue_next(fq))
@@ -333,6 +338,16 @@ ngx_edge_metrics_print(ngx_edge_metrics_t *m, ngx_pool_t *pool,
         {
             ss = ngx_queue_data(sq, ngx_edge_metrics_shseries_t, queue);
             v = ss->value;
+
+            /* a histogram's buckets follow each other, from the first */
+
+            if (ss->bucket == NGX_EDGE_METRICS_FIRST_BUCKET) {
+                acc = v;
+
+            } else if (ss->bucket == NGX_EDGE_METRICS_NEXT_BUCKET) {
+                acc += v;
+                v = acc;
+            }
 
             if (ss->milli) {
                 b->last = ngx_sprintf(b->last, "%V %uA.%03uA\n", &ss->text,
@@ -484,6 +499,7 @@ ngx_edge_metrics_attach(ngx_edge_shm_t *shm, ngx_edge_metrics_sh_t *sh,
 
     ngx_memcpy(p, s->text.data, s->text.len);
     ss->milli = s->milli;
+    ss->bucket = s->bucket;
 
     /* at the family's end: a family's lines stay together */
 

@@ -41,13 +41,27 @@ typedef struct {
     ngx_edge_metrics_family_t    *family;
     /* counted in ms, printed in seconds (a histogram's _sum) */
     ngx_uint_t                    milli;
+    /* a histogram's bucket: bucket_e */
+    ngx_uint_t                    bucket;
 } ngx_edge_metrics_series_t;
 
 
 /*
- * A histogram of milliseconds, printed in seconds: bucket[i] counts the
- * observations up to bounds[i] ms (cumulative, as printed), bucket[n]
- * all of them (le="+Inf").
+ * A histogram's buckets count apart, each the observations above the
+ * bound before it, and are printed cumulative: the first bucket of a
+ * histogram starts the sum, each next one adds to it.
+ */
+typedef enum {
+    NGX_EDGE_METRICS_NOT_BUCKET = 0,
+    NGX_EDGE_METRICS_FIRST_BUCKET,
+    NGX_EDGE_METRICS_NEXT_BUCKET
+} ngx_edge_metrics_bucket_e;
+
+
+/*
+ * A histogram of milliseconds, printed in seconds: bucket[i] is printed
+ * as the observations up to bounds[i] ms, bucket[n] as all of them
+ * (le="+Inf").
  */
 typedef struct {
     ngx_uint_t                    n;

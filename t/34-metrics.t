@@ -229,6 +229,9 @@ my %want = (
     'precancel_requests_total{location="slow",provider="retention",status="redirected"}' => 2,
     'precancel_provider_duration_seconds_bucket{location="slow",provider="retention",le="0.3"}' => 0,
     'precancel_provider_duration_seconds_bucket{location="slow",provider="retention",le="0.5"}' => 2,
+    'precancel_provider_duration_seconds_bucket{location="slow",provider="retention",le="0.75"}' => 2,
+    'precancel_provider_duration_seconds_bucket{location="slow",provider="retention",le="+Inf"}' => 2,
+    'precancel_provider_duration_seconds_bucket{location="cancel",provider="retention",le="5"}' => 24,
     'precancel_provider_duration_seconds_count{location="slow",provider="retention"}' => 2,
 
     'precancel_requests_total{location="down",provider="retention",status="upstream_failed"}' => 2,
@@ -257,6 +260,13 @@ my $sum = value($out, 'precancel_provider_duration_seconds_sum{location="slow",p
 ok(defined $sum && $sum >= 0.7 && $sum < 1.0,
    "the slow location's round trips add up to 2 x 350 ms and a bit: "
    . ($sum // 'none'));
+
+# the buckets are printed cumulative: each at least the one before
+for my $loc (qw(cancel slow down refused)) {
+    my @b = $out =~ /^precancel_provider_duration_seconds_bucket\{location="$loc",[^}]*\} (\d+)$/mg;
+    is(scalar @b, 11, "$loc: 11 buckets");
+    is_deeply([sort { $a <=> $b } @b], \@b, "$loc: cumulative (@b)");
+}
 
 my $answers = 0;
 $answers += $1 while $out =~ /^precancel_answers_total\{location="cancel",[^}]*\} (\d+)$/mg;
