@@ -197,7 +197,7 @@ deb: deps-deb
 	v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && \
 	tree=$(DEB_DIR)/$(DEB_NAME)-$$v && \
 	rm -rf $(DEB_DIR) && mkdir -p $$tree/docs && \
-	cp -R config src README.md $$tree/ && cp docs/*.md $$tree/docs/ && \
+	cp -R config src README.md $$tree/ && cp docs/*.md docs/*.yml $$tree/docs/ && \
 	cp -R packaging/debian $$tree/debian && \
 	cd $$tree && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 \
 	    || { tail -n 40 ../build.log; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env perl
-# The webhook verifier's cost: bench/webhook.pl [timing|check|callgrind]
+# The webhook verifier's cost: bench/webhook.pl [timing|check|callgrind|metrics]
 # (make bench-webhook runs "timing").  See bench/README.md.
 #
 # Four ways to deliver a GitHub-signed webhook (X-Hub-Signature-256,
@@ -31,6 +31,12 @@
 # verified webhook of module, njs and app.  Last, 8 MiB bodies through
 # the module: its worker's resident memory must not grow with the body.
 #
+# metrics (after the check): ROUNDS rounds of module and counted (the
+# module in a location with precancel_metrics_name, counting into a
+# metrics zone) at the same time, as timing pairs plain with a variant:
+# the CPU a counted webhook costs against an uncounted one, in the same
+# seconds (issue 19: at most 1%).
+#
 # callgrind: plain and module as one nginx process under valgrind
 # --tool=callgrind, CG_N keepalive POSTs each: instructions per request
 # and the functions where they differ.  The same process also serves
@@ -39,6 +45,9 @@
 # and webhook_verify_replay_store on a memcached this starts): each
 # request a new message (its own id, signed), so that each reserves and
 # commits; their instructions against /verified's are the guard's cost.
+# And the module again in a location counted by the metrics
+# (precancel_metrics_name), /counted, against the module alone: what
+# counting costs (issue 19's target: at most 1%).
 #
 # Perl core modules, wrk, curl, openssl, valgrind (callgrind), Debian's
 # libnginx-mod-http-js and nodejs; 127.0.0.1 only; every process it
@@ -68,8 +77,8 @@ my $top = dirname($bench);
 sub env { my ($k, $d) = @_; defined $ENV{$k} && $ENV{$k} ne '' ? $ENV{$k} : $d }
 
 my $mode     = $ARGV[0] // 'timing';
-die "usage: bench/webhook.pl [timing|check|callgrind]\n"
-    unless $mode =~ /^(timing|check|callgrind)$/;
+die "usage: bench/webhook.pl [timing|check|callgrind|metrics]\n"
+    unless $mode =~ /^(timing|check|callgrind|metrics)$/;
 
 my $nginx    = env('NGINX_BIN', '/usr/sbin/nginx');
 my $module   = env('MODULE', "$top/build/nginx/objs/ngx_http_precancel_module.so");
@@ -85,7 +94,8 @@ my $strict   = env('STRICT', 0);
 my $body_buf = env('BODY_BUFFER', '');
 my $pin      = env('PIN', (`nproc 2>/dev/null` // 1) >= 2 ? '1,0' : 'off');
 my @sizes    = split ' ', env('SIZES', '1024 65536 1048576');
-my @alts     = split ' ', env('VARIANTS', 'module njs app');
+my @alts     = $mode eq 'metrics' ? qw(module counted)
+               : split ' ', env('VARIANTS', 'module njs app');
 my $cg_n     = env('CG_N', 2000);
 my $cg_warm  = env('CG_WARMUP', 200);
 my @cg_sizes = split ' ', env('CG_SIZES', '1024 1048576');
@@ -96,7 +106,7 @@ my $results  = env('RESULTS', "$top/build/bench/" . strftime('%Y%m%d-%H%M%S', lo
 
 for my $v (@alts) {
     die "webhook bench: unknown variant \"$v\" (known: module njs app)\n"
-        unless $v =~ /^(module|njs|app)$/;
+        unless $v =~ /^(module|njs|app)$/ || $mode eq 'metrics';
 }
 for ([ROUNDS => $rounds], [DURATION => $duration], [CONNECTIONS => $conns],
      [BENCH_PORT => $port], [CG_N => $cg_n], map({ [SIZES => $_] } @sizes, @cg_sizes)) {
@@ -307,9 +317,9 @@ sub rss_kb {
 
 # ------------------------------------------------------------ the variants
 
-# ports: BENCH_PORT + 1 .. + 8, a front (the nginx a client posts to) and
-# a backend (sink nginx, or the Node.js app) per variant
-my @all = qw(plain module njs app);
+# ports: BENCH_PORT + 1 .. + 10, a front (the nginx a client posts to)
+# and a backend (sink nginx, or the Node.js app) per variant
+my @all = qw(plain module njs app counted);
 my (%front_port, %back_port);
 {
     my $i = 1;
@@ -402,6 +412,18 @@ _EOC_
     server {
         listen 127.0.0.1:$fp backlog=1024;
         location / {
+            webhook_verify             github;
+            webhook_verify_secret_file $secret_file;
+            $pass
+        }
+    }
+_EOC_
+    return $up . <<"_EOC_" if $v eq 'counted';
+    precancel_metrics_zone bench_metrics:1m;
+    server {
+        listen 127.0.0.1:$fp backlog=1024;
+        location / {
+            precancel_metrics_name     bench;
             webhook_verify             github;
             webhook_verify_secret_file $secret_file;
             $pass
@@ -757,6 +779,41 @@ sub timing {
     return $missed && $strict ? 3 : 0;
 }
 
+# module and counted at once, round by round: counted's front CPU per
+# request over module's in the same seconds
+sub metrics {
+    my $half = int($conns / 2) || 1;
+    my $out = '';
+    my $line = sub { print $_[0]; $out .= $_[0] };
+    $line->("== metrics: $rounds rounds; in each, for each body size, module and counted\n"
+            . "   (the same, counted by precancel_metrics_name) at once, each under wrk -c $half"
+            . " -t 1 -d ${duration}s after ${warmup}s warm-up\n\n");
+    $line->(sprintf("%-5s %-8s %8s %8s   %s\n", 'round', 'body', 'module', 'counted',
+                    'CPU us/req (front): module  counted  counted/module'));
+    my %ratio;
+    for my $round (1 .. $rounds) {
+        for my $size (@sizes) {
+            run_pair('module', 'counted', $size, $warmup) if $warmup;
+            my $p = run_pair('module', 'counted', $size, $duration, "r$round-$size-metrics");
+            my ($m, $c) = @{$p}{qw(module counted)};
+            my $r = $c->{front} / ($m->{front} || 1);
+            push @{ $ratio{$size} }, $r;
+            $line->(sprintf("%-5d %-8d %8.0f %8.0f   %26.2f %8.2f %15.4f\n", $round, $size,
+                            $m->{rps}, $c->{rps}, $m->{front}, $c->{front}, $r));
+        }
+    }
+    $line->("\n== counted / module front CPU per request: median [range] of the rounds\n");
+    my $missed = 0;
+    for my $size (@sizes) {
+        my $med = middle(@{ $ratio{$size} });
+        $missed++ if $med > 1.01;
+        $line->(sprintf("  %-8d %s  %s (target <= 1.01)\n", $size,
+                        spread('%.4f', @{ $ratio{$size} }), $med <= 1.01 ? 'PASS' : 'MISS'));
+    }
+    spew("$results/report.txt", $out);
+    return $missed && $strict ? 3 : 0;
+}
+
 # ------------------------------------------------------------ callgrind
 
 # one POST on a keepalive connection; returns the status
@@ -816,7 +873,7 @@ sub callgrind {
                                 nginx_conf('sink', "$dir/sink", 'daemon', [$module],
                                            sink_http($back_port{plain})), $back_port{plain});
     my $up = upstream('backend', $back_port{plain});
-    my @locs = qw(plain verified zone);
+    my @locs = qw(plain verified counted zone);
     my @mods = ($module);
     my $store = '';
     if (-x $memcached && -f $memc_mod) {
@@ -836,10 +893,17 @@ _EOC_
     }
     my $http = $up . $store . <<"_EOC_";
     webhook_verify_replay_zone hooks:64m;
+    precancel_metrics_zone bench_metrics:1m;
     server {
         listen 127.0.0.1:$front_port{plain} backlog=1024;
         location = /plain { proxy_pass http://backend/hook; }
         location = /verified {
+            webhook_verify             github;
+            webhook_verify_secret_file $secret_file;
+            proxy_pass http://backend/hook;
+        }
+        location = /counted {
+            precancel_metrics_name     bench;
             webhook_verify             github;
             webhook_verify_secret_file $secret_file;
             proxy_pass http://backend/hook;
@@ -879,6 +943,7 @@ _EOC_
                           "--log-file=$dir/valgrind.log");
     my $o = "== callgrind: instructions (Ir) per request, one keepalive connection each,\n"
           . "   the same nginx process for /plain and /verified (webhook_verify github),\n"
+          . "   /counted (the same, and precancel_metrics_name),\n"
           . "   /zone (and the replay zone), /store (and memcached): a new message each\n";
     my $msg = 0;
     my $dump = 0;
@@ -925,12 +990,15 @@ _EOC_
             system("callgrind_annotate --inclusive=yes $f > $f.annotate.txt 2>&1");
             $cg{$size}{$loc} = { n => $n, %{ parse_callgrind($f) } };
         }
-        my ($p, $v) = @{ $cg{$size} }{qw(plain verified)};
+        my ($p, $v, $c) = @{ $cg{$size} }{qw(plain verified counted)};
         my $per = sub { $_[0] / $_[1]{n} };
-        my ($tp, $tv) = ($per->($p->{total}, $p), $per->($v->{total}, $v));
+        my ($tp, $tv, $tc) = ($per->($p->{total}, $p), $per->($v->{total}, $v),
+                              $per->($c->{total}, $c));
         $o .= sprintf("\n%d bytes, %d requests after %d warm-up\n", $size, $n, $warm);
         $o .= sprintf("  plain     %12.0f Ir/request\n  verified  %12.0f Ir/request (%.3f x plain)\n"
                       . "  extra     %12.0f Ir/request\n", $tp, $tv, $tv / $tp, $tv - $tp);
+        $o .= sprintf("  counted   %12.0f Ir/request (%+.2f%% of verified: the metrics)\n",
+                      $tc, 100 * ($tc - $tv) / $tv);
         # the replay guard: its instructions over verification alone
         for my $loc (grep { /^(zone|store)$/ } @locs) {
             my $tg = $per->($cg{$size}{$loc}{total}, $cg{$size}{$loc});
@@ -953,7 +1021,7 @@ _EOC_
     }
     stop($pid);
     stop($sink->{pid});
-    $o .= "\nfiles: $dir/callgrind.out.<size>-<plain|verified> and callgrind_annotate's"
+    $o .= "\nfiles: $dir/callgrind.out.<size>-<plain|verified|counted> and callgrind_annotate's"
         . " report beside each (.annotate.txt)\n";
     print "\n$o";
     spew("$results/callgrind.txt", $o);
@@ -970,6 +1038,7 @@ if ($mode eq 'callgrind') {
     start_variant($_) for 'plain', @alts;
     check();
     $rc = timing() if $mode eq 'timing';
+    $rc = metrics() if $mode eq 'metrics';
 }
 cleanup();
 print "results in $results\n";

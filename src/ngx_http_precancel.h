@@ -27,6 +27,7 @@
 #include "ngx_edge_hmac.h"
 #include "ngx_http_precancel_json.h"
 #include "ngx_http_precancel_redact.h"
+#include "ngx_edge_metrics.h"
 
 
 /* what happened to a request, for $precancel_status */
@@ -48,7 +49,24 @@ typedef enum {
 } ngx_http_precancel_status_e;
 
 
+/* the answer the browser was given, for precancel_answers_total */
+typedef enum {
+    NGX_HTTP_PRECANCEL_ANSWER_REDIRECTED = 0,
+    NGX_HTTP_PRECANCEL_ANSWER_FALLBACK,
+    NGX_HTTP_PRECANCEL_ANSWER_REFUSED
+} ngx_http_precancel_answer_e;
+
+
 typedef struct ngx_http_precancel_provider_s  ngx_http_precancel_provider_t;
+
+
+/* a counted location's series (precancel_metrics_name) */
+typedef struct {
+    ngx_edge_metrics_series_t      **status;    /* by status_e */
+    ngx_edge_metrics_series_t      **answer;    /* by answer_e */
+    ngx_edge_metrics_series_t      **reply;     /* none, 1xx, ..., 5xx */
+    ngx_edge_metrics_histogram_t    *duration;
+} ngx_http_precancel_metrics_t;
 
 
 /* a request header the provider subrequest carries; hash made at init */
@@ -85,6 +103,9 @@ typedef struct {
     /* where precancel_pass stands, for errors found at merge */
     ngx_str_t                        pass_file;
     ngx_uint_t                       pass_line;
+
+    /* NULL where the location is not counted */
+    ngx_http_precancel_metrics_t    *metrics;
 } ngx_http_precancel_loc_conf_t;
 
 
@@ -221,6 +242,13 @@ ngx_uint_t ngx_http_precancel_conf_uses(ngx_http_precancel_loc_conf_t *plcf,
  */
 char *ngx_http_precancel_conf_foreign(ngx_conf_t *cf,
     ngx_http_precancel_loc_conf_t *plcf, const char *directive);
+
+/*
+ * The request's verdict is given: counts it, and the provider call if
+ * one was made, where the location is counted.
+ */
+void ngx_http_precancel_count(ngx_http_request_t *r,
+    ngx_http_precancel_ctx_t *ctx, ngx_uint_t answer);
 
 char *ngx_http_precancel_conf_string(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -6,8 +6,9 @@
  *
  * This file holds the engine's module: its directives (precancel_pass,
  * precancel_provider and those of every flow), its variables,
- * create/merge, and what the providers' modules call to register and to
- * check a location.  The flow is in ngx_http_precancel_request.c; each
+ * create/merge, its series in the metrics zone and their counting (the
+ * zone and the endpoint are ngx_http_precancel_metrics.c's), and what
+ * the providers' modules call to register and to check a location.  The flow is in ngx_http_precancel_request.c; each
  * provider is a module of its own in ngx_http_precancel_<provider>.c
  * (docs/providers.md), and the pieces that know nothing of requests are
  * apart: the JSON body writer and reply reader
@@ -30,6 +31,7 @@
 #include "ngx_edge_codec.h"
 #include "ngx_http_precancel_tls.h"
 #include "ngx_http_precancel_origin.h"
+#include "ngx_http_precancel_metrics.h"
 
 
 static ngx_int_t ngx_http_precancel_status_variable(ngx_http_request_t *r,
@@ -41,6 +43,8 @@ static ngx_int_t ngx_http_precancel_click_id_variable(ngx_http_request_t *r,
 static ngx_int_t ngx_http_precancel_duration_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
+static ngx_int_t ngx_http_precancel_metrics_conf(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *conf);
 static ngx_int_t ngx_http_precancel_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_precancel_init(ngx_conf_t *cf);
 static void *ngx_http_precancel_create_main_conf(ngx_conf_t *cf);
@@ -191,6 +195,66 @@ static ngx_str_t  ngx_http_precancel_status_names[] = {
     [NGX_HTTP_PRECANCEL_SUBREQUEST] = ngx_string("subrequest"),
     [NGX_HTTP_PRECANCEL_CROSS_ORIGIN] = ngx_string("cross_origin"),
     [NGX_HTTP_PRECANCEL_METHOD] = ngx_string("method_not_allowed")
+};
+
+
+/* one name an answer, for precancel_answers_total */
+static ngx_str_t  ngx_http_precancel_answer_names[] = {
+    [NGX_HTTP_PRECANCEL_ANSWER_REDIRECTED] = ngx_string("redirected"),
+    [NGX_HTTP_PRECANCEL_ANSWER_FALLBACK] = ngx_string("fallback"),
+    [NGX_HTTP_PRECANCEL_ANSWER_REFUSED] = ngx_string("refused")
+};
+
+
+/* the provider's status class; "none" where no status came back */
+static ngx_str_t  ngx_http_precancel_reply_names[] = {
+    ngx_string("none"),
+    ngx_string("1xx"),
+    ngx_string("2xx"),
+    ngx_string("3xx"),
+    ngx_string("4xx"),
+    ngx_string("5xx")
+};
+
+
+/*
+ * For a call that should take 50-500 ms: fine steps there, coarse ones
+ * up to precancel_timeout's default (5 s)
+ */
+static const ngx_msec_t  ngx_http_precancel_duration_bounds[] = {
+    25, 50, 100, 200, 300, 500, 750, 1000, 2500, 5000
+};
+
+
+static ngx_edge_metrics_family_t  ngx_http_precancel_requests_family = {
+    ngx_string("precancel_requests_total"),
+    ngx_string("counter"),
+    ngx_string("Precancel requests by location, provider and "
+               "$precancel_status.")
+};
+
+
+static ngx_edge_metrics_family_t  ngx_http_precancel_answers_family = {
+    ngx_string("precancel_answers_total"),
+    ngx_string("counter"),
+    ngx_string("Precancel requests by the answer given: redirected (the "
+               "provider's session), fallback (precancel_fallback), "
+               "refused (an error status).")
+};
+
+
+static ngx_edge_metrics_family_t  ngx_http_precancel_replies_family = {
+    ngx_string("precancel_provider_responses_total"),
+    ngx_string("counter"),
+    ngx_string("Provider calls by the HTTP status class of the reply "
+               "(none: no status came back).")
+};
+
+
+static ngx_edge_metrics_family_t  ngx_http_precancel_duration_family = {
+    ngx_string("precancel_provider_duration_seconds"),
+    ngx_string("histogram"),
+    ngx_string("The provider round trip ($precancel_duration).")
 };
 
 
@@ -405,6 +469,7 @@ ngx_http_precancel_create_loc_conf(ngx_conf_t *cf)
      *     conf->pass_line = 0;
      *     conf->methods = 0;
      *     conf->tls_warned = 0;
+     *     conf->metrics = NULL;
      */
 
     conf->provider = NGX_CONF_UNSET_PTR;
@@ -470,12 +535,127 @@ ngx_http_precancel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                         ? NGX_HTTP_POST : NGX_HTTP_GET|NGX_HTTP_POST;
     }
 
+    if (ngx_http_precancel_metrics_conf(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     /*
      * The provider's own checks and templates for this location are made
      * at its module's merge, which comes after this one.
      */
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A location of precancel_pass with a precancel_metrics_name: its
+ * series, one for each name of the tables above and of the statuses.
+ */
+
+static ngx_int_t
+ngx_http_precancel_metrics_conf(ngx_conf_t *cf,
+    ngx_http_precancel_loc_conf_t *conf)
+{
+    ngx_str_t                      *name, labels;
+    ngx_edge_metrics_t             *m;
+    ngx_http_precancel_metrics_t   *pm;
+    u_char                          buf[NGX_MAX_CONF_ERRSTR];
+
+    m = ngx_http_precancel_metrics_location(cf, &name);
+
+    if (m == NULL) {
+        return NGX_OK;
+    }
+
+    pm = ngx_pcalloc(cf->pool, sizeof(ngx_http_precancel_metrics_t));
+    if (pm == NULL) {
+        return NGX_ERROR;
+    }
+
+    labels.data = buf;
+    labels.len = ngx_snprintf(buf, sizeof(buf),
+                              "location=\"%V\",provider=\"%V\"",
+                              name, &conf->provider->name)
+                 - buf;
+
+    pm->status = ngx_edge_metrics_add_each(cf, m,
+                     &ngx_http_precancel_requests_family, &labels, "status",
+                     ngx_http_precancel_status_names,
+                     sizeof(ngx_http_precancel_status_names)
+                     / sizeof(ngx_str_t));
+
+    pm->answer = ngx_edge_metrics_add_each(cf, m,
+                     &ngx_http_precancel_answers_family, &labels, "answer",
+                     ngx_http_precancel_answer_names,
+                     sizeof(ngx_http_precancel_answer_names)
+                     / sizeof(ngx_str_t));
+
+    pm->reply = ngx_edge_metrics_add_each(cf, m,
+                     &ngx_http_precancel_replies_family, &labels, "class",
+                     ngx_http_precancel_reply_names,
+                     sizeof(ngx_http_precancel_reply_names)
+                     / sizeof(ngx_str_t));
+
+    pm->duration = ngx_edge_metrics_add_histogram(cf, m,
+                       &ngx_http_precancel_duration_family, &labels,
+                       ngx_http_precancel_duration_bounds,
+                       sizeof(ngx_http_precancel_duration_bounds)
+                       / sizeof(ngx_msec_t));
+
+    if (pm->status == NULL || pm->answer == NULL || pm->reply == NULL
+        || pm->duration == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    conf->metrics = pm;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_precancel_count(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx,
+    ngx_uint_t answer)
+{
+    ngx_uint_t                      reply;
+    ngx_http_precancel_metrics_t   *pm;
+    ngx_http_precancel_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
+    pm = plcf->metrics;
+
+    if (pm == NULL) {
+        return;
+    }
+
+    ngx_edge_metrics_inc(pm->answer[answer]);
+
+    if (pm->status[ctx->status]) {
+        ngx_edge_metrics_inc(pm->status[ctx->status]);
+    }
+
+    if (ctx->sr == NULL || !ctx->done) {
+        /* no call was made (a refusal, a bad field) */
+        return;
+    }
+
+    ngx_edge_metrics_observe(pm->duration, ctx->duration);
+
+    /* the provider's status, not the 502 or 504 of nginx's proxy */
+
+    reply = 0;
+
+    if (!ctx->expired
+        && ctx->sub_rc != NGX_ERROR
+        && ctx->sub_rc < NGX_HTTP_SPECIAL_RESPONSE
+        && ctx->sub_status >= 100 && ctx->sub_status < 600)
+    {
+        reply = ctx->sub_status / 100;
+    }
+
+    ngx_edge_metrics_inc(pm->reply[reply]);
 }
 
 

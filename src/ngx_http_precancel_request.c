@@ -128,6 +128,7 @@ ngx_http_precancel_handler(ngx_http_request_t *r)
     rc = ngx_http_precancel_allowed(r, plcf, ctx);
 
     if (rc != NGX_OK) {
+        ngx_http_precancel_count(r, ctx, NGX_HTTP_PRECANCEL_ANSWER_REFUSED);
         return rc;
     }
 
@@ -939,6 +940,9 @@ ngx_http_precancel_answer(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx)
 
         cv.value = ctx->url;
 
+        ngx_http_precancel_count(r, ctx,
+                                 NGX_HTTP_PRECANCEL_ANSWER_REDIRECTED);
+
     } else {
         plcf = ngx_http_get_module_loc_conf(r, ngx_http_precancel_module);
 
@@ -953,8 +957,13 @@ ngx_http_precancel_answer(ngx_http_request_t *r, ngx_http_precancel_ctx_t *ctx)
                           "precancel failed: %V, answering 502 "
                           "(no precancel_fallback)", &ctx->error);
 
+            ngx_http_precancel_count(r, ctx,
+                                     NGX_HTTP_PRECANCEL_ANSWER_REFUSED);
+
             return NGX_HTTP_BAD_GATEWAY;
         }
+
+        ngx_http_precancel_count(r, ctx, NGX_HTTP_PRECANCEL_ANSWER_FALLBACK);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "precancel failed: %V, redirecting to fallback \"%V\"",

@@ -37,6 +37,7 @@
 #include "ngx_http_webhook_verify_scheme.h"
 #include "ngx_http_webhook_verify_replay.h"
 #include "ngx_http_webhook_verify_store.h"
+#include "ngx_http_precancel_metrics.h"
 
 
 #define NGX_HTTP_WEBHOOK_VERIFY_LABEL_MAX  64
@@ -137,6 +138,10 @@ typedef struct {
     ngx_msec_t                               hold;      /* in flight */
     ngx_uint_t                               replayed;  /* the answer */
     ngx_http_webhook_verify_store_conf_t     store;
+
+    /* precancel_metrics_name: by status_e, and the bytes; NULL: off */
+    ngx_edge_metrics_series_t              **outcomes;
+    ngx_edge_metrics_series_t               *bytes;
 } ngx_http_webhook_verify_loc_conf_t;
 
 
@@ -163,6 +168,9 @@ typedef struct {
     ngx_str_t                                key;
     ngx_msec_t                               left;      /* in flight */
     ngx_http_webhook_verify_store_t          store;
+
+    /* the body's bytes that passed the filter, for the metrics */
+    off_t                                    size;
 } ngx_http_webhook_verify_ctx_t;
 
 
@@ -220,6 +228,12 @@ static ngx_int_t ngx_http_webhook_verify_store_verdict(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx);
 static ngx_int_t ngx_http_webhook_verify_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webhook_verify_header_filter(ngx_http_request_t *r);
+static void ngx_http_webhook_verify_count(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_webhook_verify_outcome(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx,
+    ngx_http_webhook_verify_loc_conf_t **conf);
+static ngx_int_t ngx_http_webhook_verify_metrics(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf);
 static ngx_int_t ngx_http_webhook_verify_add_header(ngx_http_request_t *r,
     ngx_http_webhook_verify_ctx_t *ctx, char *name, ngx_str_t *value);
 static char *ngx_http_webhook_verify_replay(ngx_conf_t *cf,
@@ -439,6 +453,21 @@ static ngx_str_t  ngx_http_webhook_verify_status_names[] = {
     ngx_string("storing"),
     ngx_string("store_error"),
     ngx_string("store_bypassed")
+};
+
+
+static ngx_edge_metrics_family_t  ngx_http_webhook_verify_requests_family = {
+    ngx_string("precancel_webhook_requests_total"),
+    ngx_string("counter"),
+    ngx_string("Webhooks by location, scheme and $webhook_verify_status "
+               "(ok: verified, the others refused).")
+};
+
+
+static ngx_edge_metrics_family_t  ngx_http_webhook_verify_bytes_family = {
+    ngx_string("precancel_webhook_verified_bytes_total"),
+    ngx_string("counter"),
+    ngx_string("Body bytes of the webhooks verified.")
 };
 
 
@@ -1009,6 +1038,8 @@ ngx_http_webhook_verify_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             ctx->in_file |= (ngx_buf_size(b) != 0);
             continue;
         }
+
+        ctx->size += b->last - b->pos;
 
         ngx_http_webhook_verify_hash(ctx, b->pos, b->last - b->pos);
     }
@@ -1741,6 +1772,8 @@ ngx_http_webhook_verify_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    ngx_http_webhook_verify_count(r);
+
     ctx = ngx_http_webhook_verify_get_ctx(r);
 
     if (ctx == NULL || !ctx->reserved) {
@@ -1764,6 +1797,40 @@ ngx_http_webhook_verify_log_handler(ngx_http_request_t *r)
                    ? "delivered" : "released");
 
     return NGX_OK;
+}
+
+
+/*
+ * The main request's outcome, as $webhook_verify_status gives it, in the
+ * series of the location that verified it: the log phase runs once for
+ * it, after any error_page or internal redirect.
+ */
+
+static void
+ngx_http_webhook_verify_count(ngx_http_request_t *r)
+{
+    ngx_uint_t                           status;
+    ngx_http_webhook_verify_ctx_t       *ctx;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    ctx = ngx_http_webhook_verify_get_ctx(r);
+
+    status = ngx_http_webhook_verify_outcome(r, ctx, &wlcf);
+
+    if (wlcf == NULL || wlcf->outcomes == NULL
+        || wlcf->outcomes[status] == NULL)
+    {
+        return;
+    }
+
+    ngx_edge_metrics_inc(wlcf->outcomes[status]);
+
+    if ((status == NGX_HTTP_WEBHOOK_VERIFY_OK
+         || status == NGX_HTTP_WEBHOOK_VERIFY_STORE_BYPASSED)
+        && ctx)
+    {
+        ngx_edge_metrics_add_value(wlcf->bytes, ctx->size);
+    }
 }
 
 
@@ -1896,36 +1963,11 @@ ngx_http_webhook_verify_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_uint_t                           status;
-    ngx_http_webhook_verify_ctx_t       *ctx;
     ngx_http_webhook_verify_loc_conf_t  *wlcf;
 
-    ctx = ngx_http_webhook_verify_get_ctx(r->main);
-
-    status = ctx ? ctx->status : NGX_HTTP_WEBHOOK_VERIFY_NONE;
-
-    /*
-     * nginx answers 413 itself: for a Content-Length over
-     * client_max_body_size before the access phase, for a longer chunked
-     * or HTTP/2 body while it is read
-     */
-
-    if (r->main->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
-        && (status == NGX_HTTP_WEBHOOK_VERIFY_READING
-            || status == NGX_HTTP_WEBHOOK_VERIFY_NONE))
-    {
-        wlcf = ngx_http_get_module_loc_conf(r->main,
-                                            ngx_http_webhook_verify_module);
-
-        if (ctx || wlcf->use) {
-            status = NGX_HTTP_WEBHOOK_VERIFY_TOO_LARGE;
-        }
-
-    } else if (status == NGX_HTTP_WEBHOOK_VERIFY_READING
-               && r->main->headers_out.status)
-    {
-        /* timed out, closed by the client, a bad chunked body */
-        status = NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE;
-    }
+    status = ngx_http_webhook_verify_outcome(r->main,
+                                  ngx_http_webhook_verify_get_ctx(r->main),
+                                  &wlcf);
 
     if (status == NGX_HTTP_WEBHOOK_VERIFY_NONE) {
         v->not_found = 1;
@@ -1939,6 +1981,54 @@ ngx_http_webhook_verify_status_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/*
+ * The outcome of the main request r, for $webhook_verify_status and the
+ * metrics, and in *conf the configuration that verified it (NULL where
+ * none did).
+ */
+
+static ngx_uint_t
+ngx_http_webhook_verify_outcome(ngx_http_request_t *r,
+    ngx_http_webhook_verify_ctx_t *ctx,
+    ngx_http_webhook_verify_loc_conf_t **conf)
+{
+    ngx_uint_t                           status;
+    ngx_http_webhook_verify_loc_conf_t  *wlcf;
+
+    status = ctx ? ctx->status : NGX_HTTP_WEBHOOK_VERIFY_NONE;
+    *conf = ctx ? ctx->conf : NULL;
+
+    /*
+     * nginx answers 413 itself: for a Content-Length over
+     * client_max_body_size before the access phase, for a longer chunked
+     * or HTTP/2 body while it is read
+     */
+
+    if (r->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+        && (status == NGX_HTTP_WEBHOOK_VERIFY_READING
+            || status == NGX_HTTP_WEBHOOK_VERIFY_NONE))
+    {
+        wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webhook_verify_module);
+
+        if (ctx || wlcf->use) {
+            status = NGX_HTTP_WEBHOOK_VERIFY_TOO_LARGE;
+
+            if (ctx == NULL) {
+                *conf = wlcf;
+            }
+        }
+
+    } else if (status == NGX_HTTP_WEBHOOK_VERIFY_READING
+               && r->headers_out.status)
+    {
+        /* timed out, closed by the client, a bad chunked body */
+        status = NGX_HTTP_WEBHOOK_VERIFY_INCOMPLETE;
+    }
+
+    return status;
 }
 
 
@@ -2080,6 +2170,8 @@ ngx_http_webhook_verify_create_loc_conf(ngx_conf_t *cf)
      *     conf->id_header = { { 0, NULL }, NULL };
      *     conf->time_header = { { 0, NULL }, NULL };
      *     conf->allow = { 0, NULL };
+     *     conf->outcomes = NULL;
+     *     conf->bytes = NULL;
      */
 
     conf->scheme = NGX_CONF_UNSET_PTR;
@@ -2199,7 +2291,56 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->lifetime = (ngx_msec_t) conf->tolerance * 2000;
     }
 
+    if (ngx_http_webhook_verify_metrics(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_webhook_verify_keys(cf, conf);
+}
+
+
+/*
+ * A verifying location with a precancel_metrics_name: a series for each
+ * outcome of the status table (whatever outcomes it gains) but "none",
+ * and the bytes verified.
+ */
+
+static ngx_int_t
+ngx_http_webhook_verify_metrics(ngx_conf_t *cf,
+    ngx_http_webhook_verify_loc_conf_t *conf)
+{
+    ngx_str_t            *name, labels;
+    ngx_edge_metrics_t   *m;
+    u_char                buf[NGX_MAX_CONF_ERRSTR];
+
+    m = ngx_http_precancel_metrics_location(cf, &name);
+
+    if (m == NULL) {
+        return NGX_OK;
+    }
+
+    labels.data = buf;
+    labels.len = ngx_snprintf(buf, sizeof(buf),
+                              "location=\"%V\",scheme=\"%s\"", name,
+                              conf->use->name)
+                 - buf;
+
+    conf->outcomes = ngx_edge_metrics_add_each(cf, m,
+                                &ngx_http_webhook_verify_requests_family,
+                                &labels, "outcome",
+                                ngx_http_webhook_verify_status_names,
+                                sizeof(ngx_http_webhook_verify_status_names)
+                                / sizeof(ngx_str_t));
+
+    conf->bytes = ngx_edge_metrics_add(cf, m,
+                                       &ngx_http_webhook_verify_bytes_family,
+                                       "", &labels, 0);
+
+    if (conf->outcomes == NULL || conf->bytes == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -113,6 +113,7 @@ http {
     proxy_temp_path $dir/$node/proxy;
 
     webhook_verify_replay_zone hooks:1m;
+    precancel_metrics_zone metrics:1m;
 
     upstream replay_store {
         server 127.0.0.1:$mc;
@@ -127,6 +128,9 @@ http {
         webhook_verify_replay_store /replay-store timeout=500ms;
         add_header X-Verify \$webhook_verify_status always;
         add_header X-Node $node always;
+        precancel_metrics_name hooks;
+
+        location = /metrics { webhook_verify off; precancel_metrics; }
 
         # the application: slow to answer 400, or quick to answer 200
         location = /slow { proxy_pass http://127.0.0.1:$app/fault/slow?ms=1500; }
@@ -343,6 +347,19 @@ is(status($res), 200, "memcached back: delivered at A") or diag($res);
 mc_wait(cmd_set => $sets + 2);
 $res = post(b => "/hook", $msg);
 is(status($res), 204, "and refused at B") or diag($res);
+
+# --- the metrics: the store's outcomes have their series
+
+sub metric {
+    my ($node, $outcome) = @_;
+    my $m = `curl -s http://127.0.0.1:$port{$node}/metrics`;
+    return $m =~ /^precancel_webhook_requests_total\{location="hooks",scheme="github",outcome="\Q$outcome\E"\} (\d+)$/m
+        ? $1 : "none";
+}
+
+is(metric(a => "store_error"), 3, "node A counted 3 store_error (down twice, frozen once)");
+is(metric(b => "store_bypassed"), 2, "node B counted 2 store_bypassed (down, frozen)");
+is(metric(b => "store_error"), 0, "and no store_error");
 
 # --- the error log
 
