@@ -344,15 +344,22 @@ END {
     }
 }
 
-# a port on 127.0.0.1 that nothing listens on now
+# a port on 127.0.0.1 that nothing listens on now, and not one this
+# file was given before (the kernel may hand the same one out twice once
+# it is closed, and two servers of one configuration would then clash)
+my %given_port;
+
 sub free_port {
-    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                     LocalPort => 0, Proto => 'tcp',
-                                     Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $sock->sockport;
-    close $sock;
-    return $port;
+    for (1 .. 100) {
+        my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                         LocalPort => 0, Proto => 'tcp',
+                                         Listen => 1)
+            or die "cannot find a free port: $!";
+        my $port = $sock->sockport;
+        close $sock;
+        return $port unless $given_port{$port}++;
+    }
+    die "cannot find a free port not given before";
 }
 
 # the private key of a test key file, for tests that look for leaks
