@@ -32,7 +32,31 @@ static const char  ngx_edge_hex_pairs[] =
     "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 
-static int ngx_edge_hex_value(unsigned char c);
+/*
+ * The value of every byte as a hex digit of either case, 16 for a byte
+ * that is not one: one look-up a digit, and the check of a pair is one
+ * test of their OR.
+ */
+static const unsigned char  ngx_edge_hex_values[256] = {
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+     0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 16, 16, 16, 16, 16, 16,
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+};
+
+
 static int ngx_edge_base64_value(unsigned char c);
 
 
@@ -72,18 +96,18 @@ const char *
 ngx_edge_hex_decode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
-    int     hi, lo;
-    size_t  i;
+    size_t         i;
+    unsigned char  hi, lo;
 
     if (len % 2) {
         return "odd number of hex digits";
     }
 
     for (i = 0; i < len; i += 2) {
-        hi = ngx_edge_hex_value(src[i]);
-        lo = ngx_edge_hex_value(src[i + 1]);
+        hi = ngx_edge_hex_values[src[i]];
+        lo = ngx_edge_hex_values[src[i + 1]];
 
-        if (hi < 0 || lo < 0) {
+        if ((hi | lo) & 0x10) {
             return "not a hex digit";
         }
 
@@ -168,23 +192,6 @@ ngx_edge_base64_decode(unsigned char *dst, size_t *n,
     *n = p - dst;
 
     return NULL;
-}
-
-
-static int
-ngx_edge_hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
 }
 
 
