@@ -64,12 +64,22 @@ void
 ngx_edge_hex_encode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
-    size_t  i;
+    /*
+     * Two hex digits a byte, one look-up; four bytes a step while four
+     * are left, as the loop costs more than the look-ups.
+     */
 
-    /* two hex digits a byte, one look-up */
+    for ( /* void */ ; len >= 4; len -= 4) {
+        memcpy(dst, &ngx_edge_hex_pairs[2 * src[0]], 2);
+        memcpy(dst + 2, &ngx_edge_hex_pairs[2 * src[1]], 2);
+        memcpy(dst + 4, &ngx_edge_hex_pairs[2 * src[2]], 2);
+        memcpy(dst + 6, &ngx_edge_hex_pairs[2 * src[3]], 2);
+        src += 4;
+        dst += 8;
+    }
 
-    for (i = 0; i < len; i++) {
-        memcpy(dst, &ngx_edge_hex_pairs[2 * src[i]], 2);
+    while (len--) {
+        memcpy(dst, &ngx_edge_hex_pairs[2 * *src++], 2);
         dst += 2;
     }
 }

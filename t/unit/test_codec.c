@@ -33,7 +33,7 @@ main(void)
 {
     int            ok, digit;
     size_t         i;
-    unsigned char  all[256], hex[512], back[256], pair[3];
+    unsigned char  all[256], hex[512], back[256], pair[3], pair4[20];
 
     static const codec_case_t  base64[] = {
         { "", "", 0 },
@@ -101,6 +101,19 @@ main(void)
            && memcmp(hex + 2 * 0xab, "ab", 2) == 0
            && memcmp(hex + 510, "ff", 2) == 0,
            "hex encode writes lowercase pairs");
+
+    /* every length up to 9: the steps of four bytes and what is left */
+
+    ok = 1;
+
+    for (i = 0; i <= 9; i++) {
+        memset(pair4, '-', sizeof(pair4));
+        ngx_edge_hex_encode(pair4, all + 0xf6, i);
+        ok &= memcmp(pair4, hex + 2 * 0xf6, 2 * i) == 0
+              && pair4[2 * i] == '-';
+    }
+
+    tap_ok(ok, "hex encode of 0 to 9 bytes writes 2 digits a byte, no more");
 
     tap_ok(ngx_edge_hex_decode(back, hex, 512) == NULL
            && memcmp(back, all, 256) == 0,
