@@ -6,6 +6,13 @@
  * again.  A copy made with EVP_MAC_CTX_dup() carries those states too, so
  * a body hashed across several events needs no key of its own.  Freeing
  * a context cleanses the key material it holds.
+ *
+ * Copying a keyed context costs OpenSSL about a dozen allocations (the
+ * MAC's context, HMAC's and its three digest contexts with their states),
+ * and freeing it as many: more than hashing a small message.  So a copy
+ * that is given back goes on a list of the keyed context it came from
+ * and serves the next message from there, re-initialised like the keyed
+ * one itself.
  */
 
 
@@ -21,8 +28,16 @@
 
 
 struct ngx_edge_hmac_s {
-    EVP_MAC_CTX  *ctx;
-    size_t        size;
+    EVP_MAC_CTX      *ctx;
+    size_t            size;
+
+    /* a copy from dup(): the keyed context it goes back to */
+    ngx_edge_hmac_t  *origin;
+
+    /* a keyed context: the copies it keeps; a kept copy: the next one */
+    ngx_edge_hmac_t  *kept;
+    ngx_edge_hmac_t  *next;
+    size_t            nkept;
 };
 
 
@@ -89,27 +104,39 @@ failed:
 
 
 ngx_edge_hmac_t *
-ngx_edge_hmac_dup(const ngx_edge_hmac_t *hmac,
-    const char **failed)
+ngx_edge_hmac_dup(ngx_edge_hmac_t *hmac, const char **failed)
 {
     ngx_edge_hmac_t  *copy;
 
-    copy = OPENSSL_zalloc(sizeof(ngx_edge_hmac_t));
-    if (copy == NULL) {
-        *failed = "OPENSSL_zalloc()";
-        return NULL;
+    copy = hmac->kept;
+
+    if (copy) {
+        hmac->kept = copy->next;
+        hmac->nkept--;
+        copy->next = NULL;
+
+    } else {
+        copy = OPENSSL_zalloc(sizeof(ngx_edge_hmac_t));
+        if (copy == NULL) {
+            *failed = "OPENSSL_zalloc()";
+            return NULL;
+        }
+
+        copy->ctx = EVP_MAC_CTX_dup(hmac->ctx);
+        copy->size = hmac->size;
+        copy->origin = hmac;
+
+        if (copy->ctx == NULL) {
+            *failed = "EVP_MAC_CTX_dup()";
+            OPENSSL_free(copy);
+            return NULL;
+        }
     }
 
-    copy->ctx = EVP_MAC_CTX_dup(hmac->ctx);
-    copy->size = hmac->size;
-
-    if (copy->ctx == NULL) {
-        *failed = "EVP_MAC_CTX_dup()";
-        OPENSSL_free(copy);
-        return NULL;
-    }
-
-    /* the original may be in the middle of another message */
+    /*
+     * The original may be in the middle of another message, a kept copy
+     * is where its last message left it.
+     */
 
     if (ngx_edge_hmac_init(copy, failed) != 0) {
         ngx_edge_hmac_free(copy);
@@ -121,10 +148,40 @@ ngx_edge_hmac_dup(const ngx_edge_hmac_t *hmac,
 
 
 void
+ngx_edge_hmac_release(ngx_edge_hmac_t *copy)
+{
+    ngx_edge_hmac_t  *origin;
+
+    if (copy == NULL) {
+        return;
+    }
+
+    origin = copy->origin;
+
+    if (origin == NULL || origin->nkept >= NGX_EDGE_HMAC_KEEP) {
+        ngx_edge_hmac_free(copy);
+        return;
+    }
+
+    copy->next = origin->kept;
+    origin->kept = copy;
+    origin->nkept++;
+}
+
+
+void
 ngx_edge_hmac_free(ngx_edge_hmac_t *hmac)
 {
+    ngx_edge_hmac_t  *copy;
+
     if (hmac == NULL) {
         return;
+    }
+
+    while (hmac->kept) {
+        copy = hmac->kept;
+        hmac->kept = copy->next;
+        ngx_edge_hmac_free(copy);
     }
 
     EVP_MAC_CTX_free(hmac->ctx);

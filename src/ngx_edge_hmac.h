@@ -5,7 +5,10 @@
  * (at configuration time); each signature then starts from a copy of the
  * prepared state, either in place (one message at a time: the precancel
  * signer) or in a context of its own (a request body hashed as it
- * arrives, while other requests use the prepared one).
+ * arrives, while other requests use the prepared one).  A context of its
+ * own is given back when the message is done and kept by the prepared
+ * one for the next message, so that a worker copies OpenSSL's keyed
+ * context only as often as it has messages in flight at once.
  */
 
 
@@ -18,6 +21,12 @@
 
 #define NGX_HTTP_PRECANCEL_HMAC_MAX      64
 #define NGX_HTTP_PRECANCEL_HMAC_MAX_HEX  (2 * NGX_HTTP_PRECANCEL_HMAC_MAX)
+
+/*
+ * Contexts a keyed hmac keeps for reuse: more messages in flight at once
+ * than this get contexts copied and freed each (about 1 KiB each).
+ */
+#define NGX_EDGE_HMAC_KEEP               64
 
 
 typedef struct ngx_edge_hmac_s    ngx_edge_hmac_t;
@@ -35,11 +44,21 @@ ngx_edge_hmac_t *ngx_edge_hmac_create(const char *digest,
 
 /*
  * A context of its own holding the keyed state of hmac, ready for
- * update(); hmac itself is not changed.  NULL with *failed on failure.
+ * update(): one that release() gave back to hmac, or a new copy.  The
+ * keyed state of hmac is not changed.  NULL with *failed on failure.
  */
-ngx_edge_hmac_t *ngx_edge_hmac_dup(
-    const ngx_edge_hmac_t *hmac, const char **failed);
+ngx_edge_hmac_t *ngx_edge_hmac_dup(ngx_edge_hmac_t *hmac,
+    const char **failed);
 
+/*
+ * Gives back a context from dup(): hmac keeps it for its next dup() (up
+ * to NGX_EDGE_HMAC_KEEP of them), or frees it.  Every context from dup()
+ * is released or freed before the hmac it came from is freed.  Accepts
+ * NULL.
+ */
+void ngx_edge_hmac_release(ngx_edge_hmac_t *copy);
+
+/* frees (and so cleanses) hmac and the contexts it keeps; accepts NULL */
 void ngx_edge_hmac_free(ngx_edge_hmac_t *hmac);
 
 /* number of hex digits a signature has (twice the digest size) */

@@ -838,8 +838,9 @@ ngx_http_webhook_verify_prefix(ngx_http_request_t *r,
 
 /*
  * The request's own hashing contexts, copied from the location's keyed
- * ones: one digest of the body, or an HMAC for each secret, fed with the
- * prefix.  They are OpenSSL's memory: freed by the pool cleanup.
+ * ones (or given back to them by an earlier request): one digest of the
+ * body, or an HMAC for each secret, fed with the prefix.  They are
+ * OpenSSL's memory: given back or freed by the pool cleanup.
  */
 
 static ngx_int_t
@@ -1507,8 +1508,10 @@ ngx_http_webhook_verify_cleanup(void *data)
 
     ngx_uint_t  i;
 
+    /* the location's keyed contexts keep them for the next requests */
+
     for (i = 0; i < ctx->nmacs; i++) {
-        ngx_edge_hmac_free(ctx->macs[i]);
+        ngx_edge_hmac_release(ctx->macs[i]);
         ctx->macs[i] = NULL;
     }
 

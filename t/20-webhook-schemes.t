@@ -2,6 +2,8 @@
 # the very bytes on to the application; a wrong secret is refused.  The
 # signatures are computed here in Perl (t/lib/WebhookTest.pm) or copied
 # from the providers' published examples, never by the module's C code.
+# One nginx verifies several requests in turn with the HMAC contexts the
+# earlier ones gave back (TEST 29).
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
@@ -404,3 +406,22 @@ X-Verify: mismatch
 X-Verify: missing
 --- error_log
 webhook verification failed (missing, scheme stripe): no "Stripe-Signature" header
+
+
+
+=== TEST 29: stripe: the HMAC contexts given back serve the next requests, each secret its own
+--- webhook: stripe
+--- hook_config
+webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-stripe.secret name=current;
+webhook_verify_secret_file $TEST_NGINX_KEYS/webhook-stripe-old.secret name=previous;
+--- more_headers eval
+[map { "Stripe-Signature: t=$::T,v1=" . WebhookTest::stripe($_, $::T, $::BODY) }
+     "not the secret", main::secret("stripe-old"), main::secret("stripe"),
+     main::secret("stripe-old"), "not the secret"]
+--- request eval
+[("POST /hook\n$::BODY") x 5]
+--- error_code eval
+[401, 200, 200, 200, 401]
+--- response_headers eval
+["X-Verify: mismatch", "X-Secret: previous", "X-Secret: current",
+ "X-Secret: previous", "X-Verify: mismatch"]

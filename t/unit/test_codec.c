@@ -7,6 +7,7 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngx_edge_codec.h"
@@ -30,8 +31,9 @@ static void check_next_id(void);
 int
 main(void)
 {
+    int            ok, digit;
     size_t         i;
-    unsigned char  all[256], hex[512], back[256];
+    unsigned char  all[256], hex[512], back[256], pair[3], pair4[20];
 
     static const codec_case_t  base64[] = {
         { "", "", 0 },
@@ -100,9 +102,44 @@ main(void)
            && memcmp(hex + 510, "ff", 2) == 0,
            "hex encode writes lowercase pairs");
 
+    /* every length up to 9: the steps of four bytes and what is left */
+
+    ok = 1;
+
+    for (i = 0; i <= 9; i++) {
+        memset(pair4, '-', sizeof(pair4));
+        ngx_edge_hex_encode(pair4, all + 0xf6, i);
+        ok &= memcmp(pair4, hex + 2 * 0xf6, 2 * i) == 0
+              && pair4[2 * i] == '-';
+    }
+
+    tap_ok(ok, "hex encode of 0 to 9 bytes writes 2 digits a byte, no more");
+
     tap_ok(ngx_edge_hex_decode(back, hex, 512) == NULL
            && memcmp(back, all, 256) == 0,
            "hex decode inverts encode for every byte");
+
+    /* every byte value as either digit of a pair: a digit, or refused */
+
+    ok = 1;
+
+    for (i = 0; i < 256; i++) {
+        digit = (i >= '0' && i <= '9') || (i >= 'a' && i <= 'f')
+                || (i >= 'A' && i <= 'F');
+
+        pair[0] = (unsigned char) i;
+        pair[1] = '7';
+        pair[2] = '\0';
+        ok &= (ngx_edge_hex_decode(back, pair, 2) == NULL) == digit
+              && (!digit || back[0] == (unsigned char) (strtol((char *) pair,
+                                                               NULL, 16)));
+
+        pair[0] = '7';
+        pair[1] = (unsigned char) i;
+        ok &= (ngx_edge_hex_decode(back, pair, 2) == NULL) == digit;
+    }
+
+    tap_ok(ok, "hex decode takes 0-9, a-f and A-F only, in either place");
 
     check_next_id();
 
