@@ -4,7 +4,8 @@
  * the messages seen, keyed by what the provider signed (a signed id, else
  * the signature), each either reserved by a request in flight or
  * committed once delivered, until it expires.  Modelled on nginx's
- * limit_req zone: an rbtree to find, a queue to expire, a slab pool.
+ * limit_req zone (a queue to expire, a slab pool), with a table of
+ * buckets to find an entry where limit_req has an rbtree.
  */
 
 
