@@ -433,3 +433,18 @@ webhook_verify_replay_store off;
 --- error_code: 200
 --- response_headers
 X-Verify: ok
+
+
+
+=== TEST 26: a replay still names the secret that matched ($webhook_verify_secret)
+--- webhook: github
+--- hook_config
+webhook_verify_replay hooks;
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+["POST /hook\n$::BODY", "POST /hook\n$::BODY"]
+--- error_code eval
+[200, 204]
+--- response_headers eval
+["X-Secret: 1", "X-Secret: 1"]
