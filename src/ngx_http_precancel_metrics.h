@@ -21,7 +21,7 @@
 
 
 /* the module's version, for precancel_build_info */
-#define NGX_HTTP_PRECANCEL_VERSION  "0.2.0"
+#define NGX_HTTP_PRECANCEL_VERSION  "0.3.0"
 
 
 /*
