@@ -2201,6 +2201,7 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_webhook_verify_loc_conf_t *prev = parent;
     ngx_http_webhook_verify_loc_conf_t *conf = child;
 
+    ngx_uint_t                               own_store;
     const ngx_http_webhook_verify_scheme_t  *scheme;
 
     if (conf->scheme == NGX_CONF_UNSET_PTR) {
@@ -2226,6 +2227,8 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     if (conf->replay == NGX_CONF_UNSET_PTR) {
         conf->replay = NULL;
     }
+
+    own_store = (conf->store.timeout != NGX_CONF_UNSET_MSEC);
 
     ngx_http_webhook_verify_store_merge_conf(&conf->store, &prev->store);
 
@@ -2258,12 +2261,20 @@ ngx_http_webhook_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     conf->use = scheme;
 
     if (conf->store.uri.len && conf->replay == NULL) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"webhook_verify_replay_store\" requires "
-                      "\"webhook_verify_replay\" for \"webhook_verify\" in "
-                      "%V:%ui: the zone keeps the node's own record",
-                      &conf->file, conf->line);
-        return NGX_CONF_ERROR;
+
+        /* inherited where the guard is off: off too */
+
+        if (!own_store) {
+            ngx_str_null(&conf->store.uri);
+
+        } else {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"webhook_verify_replay_store\" requires "
+                          "\"webhook_verify_replay\" for \"webhook_verify\" "
+                          "in %V:%ui: the zone keeps the node's own record",
+                          &conf->file, conf->line);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (ngx_http_webhook_verify_header_name(cf, &conf->header, scheme->header)

@@ -448,3 +448,26 @@ webhook_verify_replay hooks;
 [200, 204]
 --- response_headers eval
 ["X-Secret: 1", "X-Secret: 1"]
+
+
+
+=== TEST 27: a store inherited where the node's guard is off is off too
+--- http_config
+    webhook_verify_replay_zone hooks:1m;
+    webhook_verify_replay hooks;
+    webhook_verify_replay_store /replay-store;
+--- webhook: github
+--- hook_config
+webhook_verify_replay off;
+--- config
+    location = /replay-store { internal; return 502; }
+--- more_headers eval
+"X-Hub-Signature-256: $::SIG"
+--- request eval
+["POST /hook\n$::BODY", "POST /hook\n$::BODY"]
+--- error_code eval
+[200, 200]
+--- response_headers eval
+["X-Verify: ok", "X-Verify: ok"]
+--- no_error_log
+webhook_verify_replay_store
