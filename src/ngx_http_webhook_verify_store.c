@@ -44,6 +44,8 @@ static ngx_int_t ngx_http_webhook_verify_store_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
 static ngx_int_t ngx_http_webhook_verify_store_ended(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
+static ngx_uint_t ngx_http_webhook_verify_store_status(ngx_http_request_t *r,
+    ngx_int_t rc);
 static void ngx_http_webhook_verify_store_deadline(ngx_event_t *ev);
 static ngx_int_t ngx_http_webhook_verify_store_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
@@ -436,9 +438,6 @@ ngx_http_webhook_verify_store_call(ngx_http_request_t *r,
     /* the webhook's body is the application's, never the store's */
 
     sr->request_body = NULL;
-    sr->header_only = 0;
-    sr->method = NGX_HTTP_GET;
-    ngx_str_set(&sr->method_name, "GET");
 
     if (!background) {
         st->sr = sr;
@@ -463,10 +462,7 @@ ngx_http_webhook_verify_store_done(ngx_http_request_t *r, void *data,
 
     st = call->st;
     st->sr = NULL;
-
-    st->status = (rc == NGX_ERROR) ? 0
-                 : (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? (ngx_uint_t) rc
-                 : r->headers_out.status;
+    st->status = ngx_http_webhook_verify_store_status(r, rc);
 
     b = r->out ? r->out->buf : NULL;
 
@@ -502,9 +498,7 @@ ngx_http_webhook_verify_store_ended(ngx_http_request_t *r, void *data,
 
     ngx_uint_t  status;
 
-    status = (rc == NGX_ERROR) ? 0
-             : (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? (ngx_uint_t) rc
-             : r->headers_out.status;
+    status = ngx_http_webhook_verify_store_status(r, rc);
 
     if (call->value.len) {
         if (status != NGX_HTTP_CREATED) {
@@ -528,6 +522,27 @@ ngx_http_webhook_verify_store_ended(ngx_http_request_t *r, void *data,
     }
 
     return rc;
+}
+
+
+/*
+ * What the store location answered: its status, the error nginx
+ * finalized it with (502 unreachable, 504 cut short), or 0 for a failure
+ * with no status.
+ */
+
+static ngx_uint_t
+ngx_http_webhook_verify_store_status(ngx_http_request_t *r, ngx_int_t rc)
+{
+    if (rc == NGX_ERROR) {
+        return 0;
+    }
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return r->headers_out.status;
 }
 
 
