@@ -84,13 +84,7 @@ sub post {
            . " http://127.0.0.1:$port$uri";
 }
 
-sub app_calls {
-    my ($path) = @_;
-    open my $l, '<', "$dir/app.log" or return 0;
-    my $n = grep { /"path":"\Q$path\E"/ } <$l>;
-    close $l;
-    return $n;
-}
+sub app_calls { PrecancelStandin::calls("$dir/app.log", $_[0]) }
 
 # --- in flight, then released
 

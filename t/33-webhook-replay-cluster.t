@@ -186,13 +186,7 @@ sub post {
     return scalar `curl $args`;
 }
 
-sub app_calls {
-    my ($path) = @_;
-    open my $l, '<', "$dir/app.log" or return 0;
-    my $calls = grep { /"path":"\Q$path\E"/ } <$l>;
-    close $l;
-    return $calls;
-}
+sub app_calls { PrecancelStandin::calls("$dir/app.log", $_[0]) }
 
 # one of memcached's "stats": curr_items (entries held), cmd_set (add
 # and set commands), delete_hits

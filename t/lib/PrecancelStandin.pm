@@ -6,6 +6,7 @@ package PrecancelStandin;
 #   my $pid = PrecancelStandin::start(port => 19841, workers => 4,
 #                                     log => "/tmp/standin.log");
 #   PrecancelStandin::stop($pid);        # or leave it to the END block
+#   PrecancelStandin::calls("/tmp/standin.log", "/echo");   # requests seen
 #
 # Options of start(): port (required), workers, log, keys, session_base,
 # pid_file, max_skew, args (array ref of further command-line arguments).
@@ -104,6 +105,15 @@ END {
 sub hmac_hex {
     my ($key, $body) = @_;
     return hmac_sha512_hex($body, $key);
+}
+
+# how many requests for $path the stand-in's log (start's log =>) holds
+sub calls {
+    my ($log, $path) = @_;
+    open my $l, '<', $log or return 0;
+    my $n = grep { /"path":"\Q$path\E"/ } <$l>;
+    close $l;
+    return $n;
 }
 
 # the key in a private key file: its first line without trailing whitespace
