@@ -420,54 +420,28 @@ sub front_http {
         location / { $pass }
     }
 _EOC_
-    return $up . <<"_EOC_" if $v eq 'module';
+    # the module's fronts: verification, and what each variant adds to
+    # it (the replay zone, the metrics) at the http and location levels
+    my %adds = (module => [], counted => ['metrics'], zone => ['zone'],
+                guarded => ['zone', 'metrics']);
+    my %lines = (zone => ["webhook_verify_replay_zone hooks:64m;",
+                          "webhook_verify_replay      hooks lifetime=50ms;"],
+                 metrics => ["precancel_metrics_zone bench_metrics:1m;",
+                             "precancel_metrics_name     bench;"]);
+    if (my $adds = $adds{$v}) {
+        my $http = join '', map { "    $lines{$_}[0]\n" } @$adds;
+        my $loc = join '', map { "            $lines{$_}[1]\n" } @$adds;
+        return $up . $http . <<"_EOC_";
     server {
         listen 127.0.0.1:$fp backlog=1024;
         location / {
             webhook_verify             github;
             webhook_verify_secret_file $secret_file;
-            $pass
+$loc            $pass
         }
     }
 _EOC_
-    return $up . <<"_EOC_" if $v eq 'zone';
-    webhook_verify_replay_zone hooks:64m;
-    server {
-        listen 127.0.0.1:$fp backlog=1024;
-        location / {
-            webhook_verify             github;
-            webhook_verify_secret_file $secret_file;
-            webhook_verify_replay      hooks lifetime=50ms;
-            $pass
-        }
     }
-_EOC_
-    return $up . <<"_EOC_" if $v eq 'guarded';
-    webhook_verify_replay_zone hooks:64m;
-    precancel_metrics_zone bench_metrics:1m;
-    server {
-        listen 127.0.0.1:$fp backlog=1024;
-        location / {
-            precancel_metrics_name     bench;
-            webhook_verify             github;
-            webhook_verify_secret_file $secret_file;
-            webhook_verify_replay      hooks lifetime=50ms;
-            $pass
-        }
-    }
-_EOC_
-    return $up . <<"_EOC_" if $v eq 'counted';
-    precancel_metrics_zone bench_metrics:1m;
-    server {
-        listen 127.0.0.1:$fp backlog=1024;
-        location / {
-            precancel_metrics_name     bench;
-            webhook_verify             github;
-            webhook_verify_secret_file $secret_file;
-            $pass
-        }
-    }
-_EOC_
     # njs reads the body only from memory: the buffer must hold the
     # largest body, as a user of njs would have to configure it
     return $up . <<"_EOC_" if $v eq 'njs';
