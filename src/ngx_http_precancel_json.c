@@ -18,6 +18,15 @@
 #define NGX_HTTP_PRECANCEL_JSON_PENDING  ((size_t) -1)
 
 
+/* a template being flattened: its root, and what is known of its slots */
+typedef struct {
+    const ngx_http_precancel_json_node_t  *root;
+    unsigned char                         *text;
+    ngx_http_precancel_json_flat_t        *flat;    /* NULL: only counted */
+    size_t                                 n;
+} ngx_http_precancel_json_slots_t;
+
+
 typedef struct {
     const unsigned char  *key;
     size_t                key_len;
@@ -61,11 +70,14 @@ typedef struct {
 
 
 static int ngx_http_precancel_json_node_written(
-    const ngx_http_precancel_json_node_t *node, size_t level);
+    const ngx_http_precancel_json_node_t *node, size_t level,
+    const ngx_http_precancel_json_slots_t *slots);
 static size_t ngx_http_precancel_json_object_len(
-    const ngx_http_precancel_json_node_t *obj, size_t level);
+    const ngx_http_precancel_json_node_t *obj, size_t level,
+    ngx_http_precancel_json_slots_t *slots);
 static unsigned char *ngx_http_precancel_json_object_write(unsigned char *dst,
-    const ngx_http_precancel_json_node_t *obj, size_t level);
+    const ngx_http_precancel_json_node_t *obj, size_t level,
+    ngx_http_precancel_json_slots_t *slots);
 static size_t ngx_http_precancel_json_utf8_sequence(const unsigned char *p,
     const unsigned char *end);
 static unsigned char *ngx_http_precancel_json_utf8_encode(unsigned char *dst,
@@ -158,7 +170,7 @@ static const unsigned char  escape_short[128] = {
 size_t
 ngx_http_precancel_json_len(const ngx_http_precancel_json_node_t *root)
 {
-    return ngx_http_precancel_json_object_len(root, 1);
+    return ngx_http_precancel_json_object_len(root, 1, NULL);
 }
 
 
@@ -166,24 +178,117 @@ unsigned char *
 ngx_http_precancel_json_write(unsigned char *dst,
     const ngx_http_precancel_json_node_t *root)
 {
-    return ngx_http_precancel_json_object_write(dst, root, 1);
+    return ngx_http_precancel_json_object_write(dst, root, 1, NULL);
+}
+
+
+/*
+ * A template is flattened by the writer itself, run once with its slots
+ * (leaves whose value is NULL) taken as written and empty: what it writes
+ * is the text between the slots, and where each slot falls is noted on
+ * the way.  So the flat form and the tree agree by construction.
+ */
+
+void
+ngx_http_precancel_json_flat_size(const ngx_http_precancel_json_node_t *root,
+    size_t *len, size_t *nslots)
+{
+    ngx_http_precancel_json_slots_t  slots;
+
+    slots.root = root;
+    slots.text = NULL;
+    slots.flat = NULL;
+    slots.n = 0;
+
+    *len = ngx_http_precancel_json_object_len(root, 1, &slots);
+    *nslots = slots.n;
+}
+
+
+void
+ngx_http_precancel_json_flat_build(ngx_http_precancel_json_flat_t *flat,
+    const ngx_http_precancel_json_node_t *root)
+{
+    ngx_http_precancel_json_slots_t  slots;
+
+    slots.root = root;
+    slots.text = flat->text;
+    slots.flat = flat;
+    slots.n = 0;
+
+    flat->len = (size_t) (ngx_http_precancel_json_object_write(flat->text,
+                                                               root, 1,
+                                                               &slots)
+                          - flat->text);
+    flat->nslots = slots.n;
+}
+
+
+size_t
+ngx_http_precancel_json_flat_len(const ngx_http_precancel_json_flat_t *flat,
+    const ngx_http_precancel_json_name_t *values)
+{
+    size_t  i, len;
+
+    len = flat->len;
+
+    for (i = 0; i < flat->nslots; i++) {
+        if (values[i].len == 0) {
+            /* the member is left out: only the tree knows the commas */
+            return 0;
+        }
+
+        len += ngx_http_precancel_json_escape_len(values[i].data,
+                                                  values[i].len);
+    }
+
+    return len;
+}
+
+
+unsigned char *
+ngx_http_precancel_json_flat_write(unsigned char *dst,
+    const ngx_http_precancel_json_flat_t *flat,
+    const ngx_http_precancel_json_name_t *values)
+{
+    size_t  i, from;
+
+    from = 0;
+
+    for (i = 0; i < flat->nslots; i++) {
+        memcpy(dst, flat->text + from, flat->at[i] - from);
+        dst += flat->at[i] - from;
+        from = flat->at[i];
+
+        dst = ngx_http_precancel_json_escape(dst, values[i].data,
+                                             values[i].len);
+    }
+
+    memcpy(dst, flat->text + from, flat->len - from);
+
+    return dst + (flat->len - from);
 }
 
 
 /*
  * Whether a node produces output.  Objects nested deeper than the reader
  * would accept are left out as if empty, which also bounds the recursion;
- * both passes use this one test, so the sizes always agree.
+ * both passes use this one test, so the sizes always agree.  While a
+ * template is flattened, a slot counts as written.
  */
 
 static int
 ngx_http_precancel_json_node_written(const ngx_http_precancel_json_node_t *node,
-    size_t level)
+    size_t level, const ngx_http_precancel_json_slots_t *slots)
 {
     size_t  i;
 
     if (node->children == NULL) {
-        return node->value != NULL && node->value_len != 0;
+        if (node->value == NULL) {
+            return slots != NULL;
+        }
+
+        return node->value_len != 0;
     }
 
     if (level > NGX_HTTP_PRECANCEL_JSON_MAX_DEPTH) {
@@ -192,7 +297,7 @@ ngx_http_precancel_json_node_written(const ngx_http_precancel_json_node_t *node,
 
     for (i = 0; i < node->nchildren; i++) {
         if (ngx_http_precancel_json_node_written(&node->children[i],
-                                                 level + 1))
+                                                 level + 1, slots))
         {
             return 1;
         }
@@ -204,7 +309,7 @@ ngx_http_precancel_json_node_written(const ngx_http_precancel_json_node_t *node,
 
 static size_t
 ngx_http_precancel_json_object_len(const ngx_http_precancel_json_node_t *obj,
-    size_t level)
+    size_t level, ngx_http_precancel_json_slots_t *slots)
 {
     size_t                                 i, len, n;
     const ngx_http_precancel_json_node_t  *c;
@@ -216,7 +321,7 @@ ngx_http_precancel_json_object_len(const ngx_http_precancel_json_node_t *obj,
     for (i = 0; obj->children && i < obj->nchildren; i++) {
         c = &obj->children[i];
 
-        if (!ngx_http_precancel_json_node_written(c, level + 1)) {
+        if (!ngx_http_precancel_json_node_written(c, level + 1, slots)) {
             continue;
         }
 
@@ -225,11 +330,18 @@ ngx_http_precancel_json_object_len(const ngx_http_precancel_json_node_t *obj,
                + ngx_http_precancel_json_escape_len(c->key, c->key_len);
 
         if (c->children) {
-            len += ngx_http_precancel_json_object_len(c, level + 1);
+            len += ngx_http_precancel_json_object_len(c, level + 1, slots);
 
         } else {
-            len += 2 + ngx_http_precancel_json_escape_len(c->value,
+            len += 2;
+
+            if (c->value == NULL) {
+                slots->n++;
+
+            } else {
+                len += ngx_http_precancel_json_escape_len(c->value,
                                                           c->value_len);
+            }
         }
     }
 
@@ -239,7 +351,8 @@ ngx_http_precancel_json_object_len(const ngx_http_precancel_json_node_t *obj,
 
 static unsigned char *
 ngx_http_precancel_json_object_write(unsigned char *dst,
-    const ngx_http_precancel_json_node_t *obj, size_t level)
+    const ngx_http_precancel_json_node_t *obj, size_t level,
+    ngx_http_precancel_json_slots_t *slots)
 {
     size_t                                 i, n;
     const ngx_http_precancel_json_node_t  *c;
@@ -250,7 +363,7 @@ ngx_http_precancel_json_object_write(unsigned char *dst,
     for (i = 0; obj->children && i < obj->nchildren; i++) {
         c = &obj->children[i];
 
-        if (!ngx_http_precancel_json_node_written(c, level + 1)) {
+        if (!ngx_http_precancel_json_node_written(c, level + 1, slots)) {
             continue;
         }
 
@@ -264,7 +377,16 @@ ngx_http_precancel_json_object_write(unsigned char *dst,
         *dst++ = ':';
 
         if (c->children) {
-            dst = ngx_http_precancel_json_object_write(dst, c, level + 1);
+            dst = ngx_http_precancel_json_object_write(dst, c, level + 1,
+                                                       slots);
+
+        } else if (c->value == NULL) {
+            /* a slot: its value goes between the quotes */
+            *dst++ = '"';
+            slots->flat->at[slots->n] = (size_t) (dst - slots->text);
+            slots->flat->node[slots->n] = (size_t) (c - slots->root);
+            slots->n++;
+            *dst++ = '"';
 
         } else {
             *dst++ = '"';

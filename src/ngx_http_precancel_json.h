@@ -154,4 +154,43 @@ size_t ngx_http_precancel_json_tree_build(
     ngx_http_precancel_json_trie_t *trie, size_t *leaf);
 
 
+/*
+ * A body template flattened once, at configuration time: its slots are
+ * the leaves whose value is NULL in the template, set by each request.
+ * text holds what the writer writes around them (keys, constant values,
+ * punctuation), at[i] where slot i's escaped value goes in it, node[i]
+ * the slot's index in the template's node array (counted from root).
+ * When a request sets every slot, its body is text with the values put
+ * in, byte for byte what ngx_http_precancel_json_write() writes for the
+ * tree with those values; a slot left empty leaves its member out, which
+ * only the tree writer does.
+ */
+
+typedef struct {
+    unsigned char                   *text;
+    size_t                           len;
+    size_t                          *at;
+    size_t                          *node;
+    size_t                           nslots;
+} ngx_http_precancel_json_flat_t;
+
+/* the bytes of text and the number of slots the template needs */
+void ngx_http_precancel_json_flat_size(
+    const ngx_http_precancel_json_node_t *root, size_t *len, size_t *nslots);
+
+/* fills flat; its text, at and node are the caller's, sized as above */
+void ngx_http_precancel_json_flat_build(ngx_http_precancel_json_flat_t *flat,
+    const ngx_http_precancel_json_node_t *root);
+
+/* the body's exact length for values[0..nslots), 0 if one is empty */
+size_t ngx_http_precancel_json_flat_len(
+    const ngx_http_precancel_json_flat_t *flat,
+    const ngx_http_precancel_json_name_t *values);
+
+/* writes it, when flat_len() was not 0; returns the end */
+unsigned char *ngx_http_precancel_json_flat_write(unsigned char *dst,
+    const ngx_http_precancel_json_flat_t *flat,
+    const ngx_http_precancel_json_name_t *values);
+
+
 #endif /* _NGX_HTTP_PRECANCEL_JSON_H_INCLUDED_ */

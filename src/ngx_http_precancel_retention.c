@@ -28,6 +28,7 @@ typedef struct {
     ngx_http_precancel_json_path_t   names;      /* into path.data */
     ngx_http_complex_value_t         value;
     ngx_uint_t                       node;       /* its leaf in the tree */
+    ngx_uint_t                       slot;       /* and in flat */
 } ngx_http_precancel_field_t;
 
 
@@ -41,12 +42,16 @@ typedef struct {
     /* the body template, made at merge for locations with precancel_pass */
     ngx_http_precancel_json_node_t  *nodes;
     ngx_uint_t                       nnodes;
-    ngx_uint_t                       timestamp_node;
+    ngx_http_precancel_json_flat_t   flat;
+    ngx_uint_t                       timestamp_slot;
 } ngx_http_precancel_retention_conf_t;
 
 
 static ngx_int_t ngx_http_precancel_retention_body(ngx_http_request_t *r,
     void *conf, ngx_http_precancel_ctx_t *ctx, ngx_str_t *body);
+static ngx_http_precancel_json_node_t *ngx_http_precancel_retention_tree(
+    ngx_http_request_t *r, ngx_http_precancel_retention_conf_t *rcf,
+    ngx_http_precancel_json_name_t *values);
 static u_char *ngx_http_precancel_timestamp(void);
 static ngx_int_t ngx_http_precancel_retention_headers(ngx_http_request_t *r,
     void *conf, ngx_http_precancel_ctx_t *ctx, ngx_str_t *body,
@@ -165,29 +170,20 @@ ngx_http_precancel_retention_body(ngx_http_request_t *r, void *conf,
 {
     ngx_http_precancel_retention_conf_t *rcf = conf;
 
-    u_char                          *p, *timestamp;
+    u_char                          *p;
     size_t                           len;
     ngx_str_t                        value;
     ngx_uint_t                       i;
     ngx_http_precancel_field_t      *field;
-    ngx_http_precancel_json_node_t  *nodes, *node;
+    ngx_http_precancel_json_node_t  *nodes;
+    ngx_http_precancel_json_name_t  *values;
 
-    nodes = ngx_palloc(r->pool,
-                       rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
-    if (nodes == NULL) {
+    values = ngx_palloc(r->pool,
+                        rcf->flat.nslots
+                        * sizeof(ngx_http_precancel_json_name_t));
+    if (values == NULL) {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
                                        "out of memory");
-    }
-
-    /* a copy of the template; children pointers are rebased into it */
-
-    ngx_memcpy(nodes, rcf->nodes,
-               rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
-
-    for (i = 0; i < rcf->nnodes; i++) {
-        if (nodes[i].children) {
-            nodes[i].children = nodes + (nodes[i].children - rcf->nodes);
-        }
     }
 
     field = rcf->fields ? rcf->fields->elts : NULL;
@@ -208,17 +204,34 @@ ngx_http_precancel_retention_body(ngx_http_request_t *r, void *conf,
                                            &field[i].path);
         }
 
-        node = &nodes[field[i].node];
-        node->value = value.data;
-        node->value_len = value.len;
+        values[field[i].slot].data = value.data;
+        values[field[i].slot].len = value.len;
     }
 
-    timestamp = ngx_http_precancel_timestamp();
+    values[rcf->timestamp_slot].data = ngx_http_precancel_timestamp();
+    values[rcf->timestamp_slot].len = NGX_HTTP_PRECANCEL_TIMESTAMP_LEN;
 
-    nodes[rcf->timestamp_node].value = timestamp;
-    nodes[rcf->timestamp_node].value_len = NGX_HTTP_PRECANCEL_TIMESTAMP_LEN;
+    /*
+     * With every field set, as usual, the values go into the text the
+     * template was flattened to; an empty one leaves its member out (and
+     * an object left with no member goes too), which a copy of the
+     * template's tree is written for
+     */
 
-    len = ngx_http_precancel_json_len(nodes);
+    nodes = NULL;
+
+    len = ngx_http_precancel_json_flat_len(&rcf->flat, values);
+
+    if (len == 0) {
+        nodes = ngx_http_precancel_retention_tree(r, rcf, values);
+        if (nodes == NULL) {
+            return ngx_http_precancel_fail(r, ctx,
+                                           NGX_HTTP_PRECANCEL_INTERNAL,
+                                           "out of memory");
+        }
+
+        len = ngx_http_precancel_json_len(nodes);
+    }
 
     body->data = ngx_pnalloc(r->pool, len);
     if (body->data == NULL) {
@@ -226,7 +239,13 @@ ngx_http_precancel_retention_body(ngx_http_request_t *r, void *conf,
                                        "out of memory");
     }
 
-    p = ngx_http_precancel_json_write(body->data, nodes);
+    if (nodes) {
+        p = ngx_http_precancel_json_write(body->data, nodes);
+
+    } else {
+        p = ngx_http_precancel_json_flat_write(body->data, &rcf->flat,
+                                               values);
+    }
 
     if ((size_t) (p - body->data) != len) {
         return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_INTERNAL,
@@ -237,6 +256,43 @@ ngx_http_precancel_retention_body(ngx_http_request_t *r, void *conf,
     body->len = len;
 
     return NGX_OK;
+}
+
+
+/* a copy of the template's tree with the request's values */
+
+static ngx_http_precancel_json_node_t *
+ngx_http_precancel_retention_tree(ngx_http_request_t *r,
+    ngx_http_precancel_retention_conf_t *rcf,
+    ngx_http_precancel_json_name_t *values)
+{
+    ngx_uint_t                       i;
+    ngx_http_precancel_json_node_t  *nodes, *node;
+
+    nodes = ngx_palloc(r->pool,
+                       rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
+    if (nodes == NULL) {
+        return NULL;
+    }
+
+    /* children pointers are rebased into the copy */
+
+    ngx_memcpy(nodes, rcf->nodes,
+               rcf->nnodes * sizeof(ngx_http_precancel_json_node_t));
+
+    for (i = 0; i < rcf->nnodes; i++) {
+        if (nodes[i].children) {
+            nodes[i].children = nodes + (nodes[i].children - rcf->nodes);
+        }
+    }
+
+    for (i = 0; i < rcf->flat.nslots; i++) {
+        node = &nodes[rcf->flat.node[i]];
+        node->value = values[i].data;
+        node->value_len = values[i].len;
+    }
+
+    return nodes;
 }
 
 
@@ -447,7 +503,8 @@ ngx_http_precancel_retention_create(ngx_conf_t *cf)
      *     conf->key_secrets = NULL;
      *     conf->nodes = NULL;
      *     conf->nnodes = 0;
-     *     conf->timestamp_node = 0;
+     *     conf->flat = { NULL, 0, NULL, NULL, 0 };
+     *     conf->timestamp_slot = 0;
      */
 
     conf->key = NGX_CONF_UNSET_PTR;
@@ -559,9 +616,10 @@ static char *
 ngx_http_precancel_build_tree(ngx_conf_t *cf,
     ngx_http_precancel_retention_conf_t *rcf)
 {
-    size_t                          *leaf, n;
-    ngx_uint_t                       i, nfields;
+    size_t                          *leaf, n, len, nslots;
+    ngx_uint_t                       i, slot, nfields;
     ngx_http_precancel_field_t      *field;
+    ngx_http_precancel_json_flat_t  *flat;
     ngx_http_precancel_json_trie_t  *trie;
     ngx_http_precancel_json_path_t  *paths;
     ngx_http_precancel_json_node_t  *nodes;
@@ -604,6 +662,8 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
     n = ngx_http_precancel_json_tree_build(paths, nfields + 2, nodes, trie,
                                            leaf);
 
+    /* the application id is the one value known now: the rest are slots */
+
     nodes[leaf[0]].value = rcf->app_id.data;
     nodes[leaf[0]].value_len = rcf->app_id.len;
 
@@ -611,9 +671,34 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
         field[i].node = leaf[i + 1];
     }
 
-    rcf->timestamp_node = leaf[nfields + 1];
     rcf->nodes = nodes;
     rcf->nnodes = n;
+
+    ngx_http_precancel_json_flat_size(nodes, &len, &nslots);
+
+    flat = &rcf->flat;
+
+    flat->text = ngx_pnalloc(cf->pool, len);
+    flat->at = ngx_palloc(cf->pool, nslots * sizeof(size_t));
+    flat->node = ngx_palloc(cf->pool, nslots * sizeof(size_t));
+
+    if (flat->text == NULL || flat->at == NULL || flat->node == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_http_precancel_json_flat_build(flat, nodes);
+
+    for (slot = 0; slot < flat->nslots; slot++) {
+        if (flat->node[slot] == leaf[nfields + 1]) {
+            rcf->timestamp_slot = slot;
+        }
+
+        for (i = 0; i < nfields; i++) {
+            if (flat->node[slot] == field[i].node) {
+                field[i].slot = slot;
+            }
+        }
+    }
 
     return NGX_CONF_OK;
 }

@@ -19,7 +19,9 @@
  * back: each leaf byte for byte or, empty, absent; each object holding a
  * written leaf as an object, else absent.  The members written twice
  * over, "{X,X}", must be refused as duplicates at the start of the second
- * copy.  The escaper alone is checked on the raw input as well.
+ * copy.  The same tree flattened with some leaves as slots, as the module
+ * does at configuration time, must give the same bytes.  The escaper
+ * alone is checked on the raw input as well.
  */
 
 
@@ -71,6 +73,8 @@ static size_t collect(field_t *fields, size_t n, prefix_t *prefixes);
 static size_t walk(const node_t *node, const node_t *nodes, size_t used,
     unsigned char *seen);
 static void check_escape(const uint8_t *data, size_t size);
+static void check_flat(const node_t *nodes, size_t used, const size_t *leaf,
+    const field_t *fields, size_t n, const unsigned char *json, size_t len);
 static void check_duplicate(const unsigned char *json, size_t len,
     prefix_t *prefixes, size_t nprefixes);
 
@@ -210,6 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (end != buf + len) {
         abort();
     }
+
+    check_flat(nodes, used, leaf, fields, n, buf, len);
 
     written = 0;
 
@@ -641,4 +647,108 @@ check_duplicate(const unsigned char *json, size_t len, prefix_t *prefixes,
 
     free(dup);
     free(scratch);
+}
+
+
+/*
+ * The tree flattened as the module does at configuration time, with the
+ * leaves of odd fields as slots and the others constants: when every
+ * slot's value is set, the flat text with the values put in must be the
+ * tree writer's output byte for byte; with one empty, flat_len() is 0.
+ * Arrays of exactly the announced sizes, for the sanitizers.
+ */
+
+static void
+check_flat(const node_t *nodes, size_t used, const size_t *leaf,
+    const field_t *fields, size_t n, const unsigned char *json, size_t len)
+{
+    int                              empty;
+    size_t                           i, j, k, text_len, nslots, flat_len;
+    node_t                          *tmpl;
+    unsigned char                   *buf, *end;
+    ngx_http_precancel_json_flat_t   flat;
+    ngx_http_precancel_json_name_t   values[MAX_PATHS];
+
+    tmpl = malloc(used * sizeof(node_t));
+    if (tmpl == NULL) {
+        abort();
+    }
+
+    memcpy(tmpl, nodes, used * sizeof(node_t));
+
+    for (k = 0; k < used; k++) {
+        if (tmpl[k].children) {
+            tmpl[k].children = tmpl + (tmpl[k].children - nodes);
+        }
+    }
+
+    for (i = 1; i < n; i += 2) {
+        tmpl[leaf[i]].value = NULL;
+        tmpl[leaf[i]].value_len = 0;
+    }
+
+    ngx_http_precancel_json_flat_size(tmpl, &text_len, &nslots);
+
+    flat.text = malloc(text_len);
+    flat.at = malloc(nslots * sizeof(size_t) + 1);
+    flat.node = malloc(nslots * sizeof(size_t) + 1);
+
+    if (flat.text == NULL || flat.at == NULL || flat.node == NULL) {
+        abort();
+    }
+
+    ngx_http_precancel_json_flat_build(&flat, tmpl);
+
+    if (flat.len != text_len || flat.nslots != nslots || nslots != n / 2) {
+        abort();
+    }
+
+    empty = 0;
+
+    for (j = 0; j < nslots; j++) {
+        for (i = 1; i < n && leaf[i] != flat.node[j]; i += 2) {
+            /* void */
+        }
+
+        if (i >= n || flat.at[j] > flat.len
+            || (j > 0 && flat.at[j] < flat.at[j - 1]))
+        {
+            abort();
+        }
+
+        values[j].data = fields[i].value;
+        values[j].len = fields[i].value_len;
+        empty |= (values[j].len == 0);
+    }
+
+    flat_len = ngx_http_precancel_json_flat_len(&flat, values);
+
+    if (empty) {
+        if (flat_len != 0) {
+            abort();
+        }
+
+    } else {
+        if (flat_len != len) {
+            abort();
+        }
+
+        buf = malloc(flat_len);
+        if (buf == NULL) {
+            abort();
+        }
+
+        end = ngx_http_precancel_json_flat_write(buf, &flat, values);
+
+        if (end != buf + flat_len || memcmp(buf, json, len) != 0) {
+            abort();
+        }
+
+        free(buf);
+    }
+
+    free(flat.text);
+    free(flat.at);
+    free(flat.node);
+    free(tmpl);
 }

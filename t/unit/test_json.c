@@ -72,6 +72,8 @@ static int path_is(const char *text, ngx_http_precancel_json_path_e expect,
     size_t nnames);
 static int tree_is(const char **texts, const char **values, size_t n,
     const char *expect, size_t nnodes);
+static int flat_is(node_t *nodes, const size_t *leaf, const char **values,
+    size_t n, const char *expect);
 static void show(const char *label, const unsigned char *s, size_t len);
 
 
@@ -305,6 +307,12 @@ test_tree(void)
     static const char  *empty_values[] = {
         "A", "", "42", "", "", "", "T"
     };
+    static const char  *first_empty[] = {
+        "", "s1", "42", "c", "e", "m", "T"
+    };
+    static const char  *escaped_values[] = {
+        "a\"b", "\x01", "\\", "\"", "\xc3\xa9", "\n", "T"
+    };
     static const char  *one[] = { "a.b.c.d.e.f.g.h" };
     static const char  *one_values[] = { "v" };
 
@@ -324,6 +332,20 @@ test_tree(void)
                    "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":"
                    "{\"h\":\"v\"}}}}}}}}", 9),
            "tree: one path of 8 names");
+
+    tap_ok(tree_is(module, first_empty, NELTS(module),
+                   "{\"subscription_id\":\"s1\","
+                   "\"account\":{\"internal_id\":\"42\",\"email\":\"e\","
+                   "\"meta\":{\"z\":\"m\"}},\"customer\":{\"x\":{\"y\":"
+                   "\"c\"}},\"timestamp\":\"T\"}", 12),
+           "tree and flat: an empty constant left out of both");
+
+    tap_ok(tree_is(module, escaped_values, NELTS(module),
+                   "{\"app_id\":\"a\\\"b\",\"subscription_id\":\"\\u0001\","
+                   "\"account\":{\"internal_id\":\"\\\\\",\"email\":"
+                   "\"\xc3\xa9\",\"meta\":{\"z\":\"\\n\"}},\"customer\":"
+                   "{\"x\":{\"y\":\"\\\"\"}},\"timestamp\":\"T\"}", 12),
+           "tree and flat: values escaped alike");
 
     tap_ok(tree_is(NULL, NULL, 0, "{}", 1), "tree: no path is {}");
 }
@@ -1120,8 +1142,94 @@ tree_is(const char **texts, const char **values, size_t n,
         free(buf);
     }
 
+    if (ok) {
+        ok = flat_is(nodes, leaf, values, n, expect);
+    }
+
     free(trie);
     free(nodes);
+
+    return ok;
+}
+
+
+/*
+ * The same tree as the module flattens it at configuration time: the
+ * first path a constant, as the application id is, the others slots.
+ * With every slot set the flat text with the values put in is the tree
+ * writer's output; with one empty, flat_len() says so with 0.
+ */
+
+static int
+flat_is(node_t *nodes, const size_t *leaf, const char **values, size_t n,
+    const char *expect)
+{
+    int                              ok, empty;
+    size_t                           i, j, len, nslots;
+    unsigned char                   *buf, *end;
+    ngx_http_precancel_json_flat_t   flat;
+    ngx_http_precancel_json_name_t   slot_values[16];
+
+    for (i = 1; i < n; i++) {
+        nodes[leaf[i]].value = NULL;
+        nodes[leaf[i]].value_len = 0;
+    }
+
+    ngx_http_precancel_json_flat_size(nodes, &len, &nslots);
+
+    flat.text = malloc(len ? len : 1);
+    flat.at = malloc((nslots ? nslots : 1) * sizeof(size_t));
+    flat.node = malloc((nslots ? nslots : 1) * sizeof(size_t));
+
+    ngx_http_precancel_json_flat_build(&flat, nodes);
+
+    ok = flat.len == len && flat.nslots == nslots
+         && nslots == (n ? n - 1 : 0);
+
+    empty = 0;
+
+    for (j = 0; ok && j < nslots; j++) {
+        for (i = 1; i < n && leaf[i] != flat.node[j]; i++) {
+            /* void */
+        }
+
+        ok = i < n && (j == 0 || flat.at[j] >= flat.at[j - 1])
+             && flat.at[j] <= flat.len;
+
+        if (ok) {
+            slot_values[j].data = (const unsigned char *) values[i];
+            slot_values[j].len = strlen(values[i]);
+            empty |= (slot_values[j].len == 0);
+        }
+    }
+
+    if (ok) {
+        len = ngx_http_precancel_json_flat_len(&flat, slot_values);
+
+        if (empty) {
+            ok = (len == 0);
+
+        } else {
+            buf = malloc(len);
+            end = ngx_http_precancel_json_flat_write(buf, &flat,
+                                                     slot_values);
+
+            ok = (size_t) (end - buf) == len && len == strlen(expect)
+                 && memcmp(buf, expect, len) == 0;
+
+            if (!ok) {
+                show("flat got", buf, (size_t) (end - buf));
+                show("expected", (const unsigned char *) expect,
+                     strlen(expect));
+            }
+
+            free(buf);
+        }
+    }
+
+    free(flat.text);
+    free(flat.at);
+    free(flat.node);
 
     return ok;
 }
