@@ -467,6 +467,13 @@ test_utf8(void)
         { "\xe2\x28\xac", 3, 0 },
         { "\xff", 1, 0 },
         { "\xfe", 1, 0 },
+        /* past the eight-byte ASCII steps: in a word, after, at its end */
+        { "12345678\xc3\xa9" "abcdefgh12345678", 26, 1 },
+        { "1234567\xc3\xa9" "bcdefgh", 17, 1 },
+        { "1234567\xc3", 8, 0 },
+        { "12345678abcdefg\x80", 16, 0 },
+        { "12345678abcdefgh\xe2\x82", 18, 0 },
+        { "abc\xed\xa0\x80" "defghijkl", 15, 0 },
     };
 
     for (i = 0; i < NELTS(cases); i++) {
