@@ -7,6 +7,7 @@
  */
 
 
+#include <stdint.h>
 #include <string.h>
 
 #include "ngx_edge_codec.h"
@@ -229,4 +230,39 @@ ngx_edge_base64_value(unsigned char c)
     }
 
     return -1;
+}
+
+
+/*
+ * Eight bytes a step while eight are left: a word holds a byte outside
+ * 0x20..0x7e when one is below 0x20, has its top bit set or is DEL; a
+ * byte below 0x20 (or DEL, after the xor: 0) is found by the borrow its
+ * subtraction leaves in its top bit, and a borrow only spreads upwards
+ * from a byte that was found itself, so nothing is reported wrongly.
+ */
+
+size_t
+ngx_edge_printable_len(const unsigned char *s, size_t len)
+{
+    size_t    n;
+    uint64_t  w, d;
+
+    static const uint64_t  ones = 0x0101010101010101ULL;
+    static const uint64_t  tops = 0x8080808080808080ULL;
+
+    for (n = 0; len - n >= 8; n += 8) {
+        memcpy(&w, s + n, 8);
+
+        d = w ^ (0x7f * ones);
+
+        if ((((w - 0x20 * ones) & ~w) | w | ((d - ones) & ~d)) & tops) {
+            break;
+        }
+    }
+
+    while (n < len && s[n] >= 0x20 && s[n] < 0x7f) {
+        n++;
+    }
+
+    return n;
 }

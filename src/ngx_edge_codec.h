@@ -46,5 +46,11 @@ const char *ngx_edge_base64_decode(unsigned char *dst, size_t *n,
  */
 void ngx_edge_next_id(unsigned char ctr[16], unsigned char *dst);
 
+/*
+ * The length of the run of printable ASCII (0x20 to 0x7e) at the start of
+ * s: len when all of it is, as a header value sent on must be.
+ */
+size_t ngx_edge_printable_len(const unsigned char *s, size_t len);
+
 
 #endif /* _NGX_EDGE_CODEC_H_INCLUDED_ */

@@ -33,6 +33,7 @@
 #include "ngx_http_precancel.h"
 #include "ngx_http_precancel_request.h"
 #include "ngx_http_precancel_form.h"
+#include "ngx_edge_codec.h"
 #include "ngx_edge_secret.h"
 
 
@@ -488,7 +489,6 @@ ngx_http_precancel_billing_header(ngx_http_request_t *r,
     ngx_uint_t n, ngx_list_t *headers)
 {
     ngx_str_t                     value;
-    ngx_uint_t                    i;
     ngx_http_precancel_header_t  *hd;
 
     hd = &ngx_http_precancel_billing_hd[n];
@@ -507,13 +507,10 @@ ngx_http_precancel_billing_header(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    for (i = 0; i < value.len; i++) {
-        if (value.data[i] < 0x20 || value.data[i] >= 0x7f) {
-            return ngx_http_precancel_fail(r, ctx,
-                                           NGX_HTTP_PRECANCEL_BAD_FIELD,
-                                           "header \"%V\" value is not "
-                                           "printable ASCII", &hd->name);
-        }
+    if (ngx_edge_printable_len(value.data, value.len) != value.len) {
+        return ngx_http_precancel_fail(r, ctx, NGX_HTTP_PRECANCEL_BAD_FIELD,
+                                       "header \"%V\" value is not "
+                                       "printable ASCII", &hd->name);
     }
 
     if (ngx_http_precancel_push_header(headers, hd, &value) != NGX_OK) {

@@ -26,6 +26,7 @@ static void check_hex(const codec_case_t *c);
 static void name_of(char *name, size_t size, const codec_case_t *c,
     const char *what);
 static void check_next_id(void);
+static void check_printable(void);
 
 
 int
@@ -142,6 +143,7 @@ main(void)
     tap_ok(ok, "hex decode takes 0-9, a-f and A-F only, in either place");
 
     check_next_id();
+    check_printable();
 
     return tap_done();
 }
@@ -255,4 +257,60 @@ check_next_id(void)
     ngx_edge_next_id(ctr, id);
     tap_ok(memcmp(id, "00000000000000000000000000000001", 32) == 0,
            "next id continues from the wrapped counter");
+}
+
+
+/*
+ * Every byte value at every place of a 19-byte run of printable bytes
+ * (two eight-byte steps and three bytes after them): the run found must
+ * end at it exactly when it is not printable, however far the bytes
+ * around it are from 0x20 and 0x7f.
+ */
+
+static void
+check_printable(void)
+{
+    int            ok;
+    size_t         at, got, fill, expect;
+    unsigned int   b;
+    unsigned char  buf[19];
+    char           name[80];
+
+    static const unsigned char  fills[] = { ' ', '~', 'a', '!' };
+
+    for (fill = 0; fill < sizeof(fills); fill++) {
+        ok = 1;
+
+        for (b = 0; b < 256 && ok; b++) {
+            for (at = 0; at < sizeof(buf) && ok; at++) {
+                memset(buf, fills[fill], sizeof(buf));
+                buf[at] = (unsigned char) b;
+
+                expect = (b >= 0x20 && b < 0x7f) ? sizeof(buf) : at;
+                got = ngx_edge_printable_len(buf, sizeof(buf));
+
+                if (got != expect) {
+                    printf("# byte 0x%02x at %zu: %zu, expected %zu\n", b,
+                           at, got, expect);
+                    ok = 0;
+                }
+            }
+        }
+
+        snprintf(name, sizeof(name), "printable_len: every byte at every "
+                 "place among '%c'", fills[fill]);
+        tap_ok(ok, name);
+    }
+
+    /* two bytes out of range in one word: the first one counts */
+
+    memcpy(buf, "abc\x7f" "def\x1fghijklmnop", sizeof(buf));
+    tap_ok(ngx_edge_printable_len(buf, sizeof(buf)) == 3,
+           "printable_len: DEL then a control byte in one word");
+
+    memcpy(buf, "abcdefg\x80" "\x01" "hijklmnopq", sizeof(buf));
+    tap_ok(ngx_edge_printable_len(buf, sizeof(buf)) == 7,
+           "printable_len: a top bit then a control byte");
+
+    tap_ok(ngx_edge_printable_len(buf, 0) == 0, "printable_len: empty");
 }
