@@ -9,6 +9,7 @@
  */
 
 
+#include <stdint.h>
 #include <string.h>
 
 #include "ngx_http_precancel_json.h"
@@ -17,10 +18,22 @@
 /* a want whose last path member was just read and waits for its value */
 #define NGX_HTTP_PRECANCEL_JSON_PENDING  ((size_t) -1)
 
+/* the wants a level's bit set covers: wants[0] to wants[63] */
+#define NGX_HTTP_PRECANCEL_JSON_WANT_BITS  64
+
+
+/*
+ * An open array or object.  For an object on a want's path, the wants
+ * whose path leads into it: all of them start with the same names, off
+ * bytes of path, so that a member name is compared with one name of
+ * each, at off.  wants holds them as bits for the first WANT_BITS wants;
+ * any further want is one of them when its path starts as path does.
+ */
 
 typedef struct {
-    const unsigned char  *key;
-    size_t                key_len;
+    uint64_t              wants;
+    const char           *path;
+    size_t                off;
     unsigned              object:1;
     unsigned              onpath:1;
 } ngx_http_precancel_json_level_t;
@@ -52,9 +65,15 @@ typedef struct {
     const unsigned char              *key;
     size_t                            key_len;
 
-    /* how many wants the next value fills; whether it is on a path */
+    /*
+     * how many wants the next value fills; whether it is on a path, and
+     * then the wants it leads to, as a level holds them
+     */
     size_t                            targeted;
     int                               child_onpath;
+    uint64_t                          child_wants;
+    const char                       *child_path;
+    size_t                            child_off;
 
     ngx_http_precancel_json_state_e   state;
 } ngx_http_precancel_json_parser_t;
@@ -483,7 +502,9 @@ ngx_http_precancel_json_utf8_encode(unsigned char *dst, unsigned long cp)
  * a value, what follows a value, or a member name.
  *
  * Wants are matched only inside objects on "onpath" levels, those reached
- * from the root through members that some want's path names.  While the
+ * from the root through members that some want's path names; each such
+ * level holds the wants whose path leads into it, so that a member name
+ * is compared with none of the names of a path but the next.  While the
  * document is read, a want still ABSENT keeps in len the depth of the
  * deepest member of its path seen so far: as each of those members is
  * unique in its object (a second one is an error), the objects of a path
@@ -512,6 +533,10 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
     ps.key_len = 0;
     ps.targeted = 0;
     ps.child_onpath = 1;
+    ps.child_wants = (nwants < NGX_HTTP_PRECANCEL_JSON_WANT_BITS)
+                     ? ((uint64_t) 1 << nwants) - 1 : ~(uint64_t) 0;
+    ps.child_path = "";
+    ps.child_off = 0;
     ps.state = NGX_HTTP_PRECANCEL_JSON_SW_VALUE;
 
     ps.p = ngx_http_precancel_json_skip_space(in, ps.end);
@@ -624,8 +649,12 @@ ngx_http_precancel_json_open(ngx_http_precancel_json_parser_t *ps)
 
     lv->object = (*ps->p == '{');
     lv->onpath = lv->object && ps->child_onpath && ps->nwants;
-    lv->key = ps->key;
-    lv->key_len = ps->key_len;
+
+    if (lv->onpath) {
+        lv->wants = ps->child_wants;
+        lv->path = ps->child_path;
+        lv->off = ps->child_off;
+    }
 
     if (ps->targeted) {
         ngx_http_precancel_json_set_targets(ps,
@@ -839,6 +868,7 @@ ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
     ps->p++;
     ps->targeted = 0;
     ps->child_onpath = 0;
+    ps->child_wants = 0;
 
     if (lv->onpath) {
         err = ngx_http_precancel_json_match_member(ps);
@@ -1176,69 +1206,85 @@ invalid:
  * A member named ps->key was read in the object stack[depth - 1], which
  * is on some want's path.  Counts the wants whose value this member is,
  * and tells whether its value, if an object, is on a want's path too.
+ * Only the wants whose path leads into this object are compared, each
+ * with the one name of its path at this depth.
  */
 
 static const char *
 ngx_http_precancel_json_match_member(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t                            i, level, n, seen, depth, key_len;
-    const char                       *seg, *next;
+    size_t                            i, j, seen, depth, key_len;
+    uint64_t                          bit;
+    const char                       *name;
     const unsigned char              *key;
-    ngx_http_precancel_json_want_t   *wants;
-    ngx_http_precancel_json_level_t  *stack;
+    ngx_http_precancel_json_want_t   *want;
+    ngx_http_precancel_json_level_t  *lv;
 
-    wants = ps->wants;
-    stack = ps->stack;
     depth = ps->depth;
+    lv = &ps->stack[depth - 1];
     key = ps->key;
     key_len = ps->key_len;
 
     for (i = 0; i < ps->nwants; i++) {
-        seg = wants[i].path;
+        want = &ps->wants[i];
 
-        /* the members leading to this object, then this member itself */
+        if (i < NGX_HTTP_PRECANCEL_JSON_WANT_BITS) {
+            bit = (uint64_t) 1 << i;
 
-        for (level = 1; level <= depth; level++) {
-            next = strchr(seg, '.');
-            n = next ? (size_t) (next - seg) : strlen(seg);
-
-            if (level < depth) {
-                if (next == NULL
-                    || n != stack[level].key_len
-                    || memcmp(seg, stack[level].key, n) != 0)
-                {
-                    break;
-                }
-
-            } else if (n != key_len || memcmp(seg, key, n) != 0) {
-                break;
+            if (!(lv->wants & bit)) {
+                continue;
             }
 
-            seg = next ? next + 1 : NULL;
+        } else {
+            bit = 0;
+
+            if (strncmp(want->path, lv->path, lv->off) != 0) {
+                continue;
+            }
         }
 
-        if (level <= depth) {
+        /*
+         * The name ends at a dot or at the end of the path; a key with a
+         * dot or a NUL byte in it is no name of a path.
+         */
+
+        name = want->path + lv->off;
+
+        for (j = 0; j < key_len; j++) {
+            if ((unsigned char) name[j] != key[j]
+                || key[j] == '.' || key[j] == '\0')
+            {
+                break;
+            }
+        }
+
+        if (j < key_len || (name[j] != '.' && name[j] != '\0')) {
             continue;
         }
 
-        seen = (wants[i].type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
-               ? wants[i].len : (size_t) -1;
+        seen = (want->type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
+               ? want->len : (size_t) -1;
 
         if (seen >= depth) {
             return "duplicate member";
         }
 
-        if (seg == NULL) {
+        if (name[j] == '\0') {
             /* provisionally not ABSENT, so that a repeat is caught */
-            wants[i].type = NGX_HTTP_PRECANCEL_JSON_NULL;
-            wants[i].len = NGX_HTTP_PRECANCEL_JSON_PENDING;
+            want->type = NGX_HTTP_PRECANCEL_JSON_NULL;
+            want->len = NGX_HTTP_PRECANCEL_JSON_PENDING;
             ps->targeted++;
 
         } else {
-            wants[i].len = depth;
+            want->len = depth;
             ps->child_onpath = 1;
+            ps->child_wants |= bit;
+            ps->child_path = want->path;
         }
     }
+
+    /* the next names of the paths that lead on, past this one and a dot */
+    ps->child_off = lv->off + key_len + 1;
 
     return NULL;
 }
