@@ -4,8 +4,8 @@
  * the field paths and body tree it writes from, and a strict RFC 8259
  * reader for provider replies.  None allocates: the tree is laid out in
  * the caller's arrays, the writer sizes its output first, the reader
- * decodes into the caller's scratch buffer and keeps its nesting on a
- * bounded stack of its own.
+ * decodes strings with escapes into the caller's scratch buffer and
+ * keeps its nesting on a bounded stack of its own.
  */
 
 
@@ -108,7 +108,8 @@ static const char *ngx_http_precancel_json_after_value(
 static const char *ngx_http_precancel_json_member(
     ngx_http_precancel_json_parser_t *ps);
 static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
-    const unsigned char *end, unsigned char *dst, size_t *dst_len);
+    const unsigned char *end, unsigned char *dst, const unsigned char **str,
+    size_t *len);
 static const unsigned char *ngx_http_precancel_json_plain_run(
     const unsigned char *p, const unsigned char *end);
 static const char *ngx_http_precancel_json_scan_escape(
@@ -688,25 +689,26 @@ ngx_http_precancel_json_open(ngx_http_precancel_json_parser_t *ps)
 }
 
 
-/* a string value, decoded in place in scratch when a want takes it */
+/* a string value, decoded when a want takes it */
 
 static const char *
 ngx_http_precancel_json_string(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t          n;
-    const char     *err;
-    unsigned char  *dst;
+    size_t                n;
+    const char           *err;
+    unsigned char        *dst;
+    const unsigned char  *str;
 
     dst = ps->targeted ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
 
-    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &n);
+    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &str, &n);
     if (err) {
         return err;
     }
 
     if (ps->targeted) {
         ngx_http_precancel_json_set_targets(ps, NGX_HTTP_PRECANCEL_JSON_STRING,
-                                            dst, n);
+                                            str, n);
     }
 
     return NULL;
@@ -847,13 +849,11 @@ ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
 
     dst = lv->onpath ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
 
-    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst,
+    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &ps->key,
                                               &ps->key_len);
     if (err) {
         return err;
     }
-
-    ps->key = dst;
 
     ps->p = ngx_http_precancel_json_skip_space(ps->p, ps->end);
 
@@ -933,34 +933,39 @@ ngx_http_precancel_json_hex4(const unsigned char *p, const unsigned char *end,
 
 /*
  * Validates the string at *pp (which points at its opening quote) and,
- * when dst is not NULL, decodes it there.  Decoding never writes more
- * bytes than it reads, so dst may be the input's own offset in scratch.
- * On return *pp is past the closing quote, or at the error.
+ * when dst is not NULL, gives its decoded bytes in *str and *len: the
+ * input's own while no escape is met, as most strings hold none; from
+ * the first escape on, what came before it is copied to dst and the
+ * rest decoded after it.  Decoding never writes more bytes than it
+ * reads, so dst may be the input's own offset in scratch.  On return
+ * *pp is past the closing quote, or at the error.
  */
 
 static const char *
 ngx_http_precancel_json_scan_string(const unsigned char **pp,
-    const unsigned char *end, unsigned char *dst, size_t *dst_len)
+    const unsigned char *end, unsigned char *dst, const unsigned char **str,
+    size_t *len)
 {
     size_t                n;
     unsigned char        *d;
     const char           *err;
-    const unsigned char  *p;
+    const unsigned char  *p, *start;
 
     p = *pp + 1;
-    d = dst;
+    start = p;
+
+    /* where decoded bytes go, once an escape is met */
+    d = NULL;
 
     for ( ;; ) {
         n = (size_t) (ngx_http_precancel_json_plain_run(p, end) - p);
 
-        if (n) {
-            if (d) {
-                memcpy(d, p, n);
-                d += n;
-            }
-
-            p += n;
+        if (d && n) {
+            memcpy(d, p, n);
+            d += n;
         }
+
+        p += n;
 
         if (p == end) {
             *pp = p;
@@ -994,6 +999,12 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
         /* what is left of the bytes string_plain refuses: a backslash */
 
+        if (dst && d == NULL) {
+            n = (size_t) (p - start);
+            memcpy(dst, start, n);
+            d = dst + n;
+        }
+
         err = ngx_http_precancel_json_scan_escape(&p, end, d ? &d : NULL);
         if (err) {
             *pp = p;
@@ -1003,7 +1014,18 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
     *pp = p + 1;
 
-    *dst_len = dst ? (size_t) (d - dst) : 0;
+    if (dst == NULL) {
+        return NULL;
+    }
+
+    if (d) {
+        *str = dst;
+        *len = (size_t) (d - dst);
+
+    } else {
+        *str = start;
+        *len = (size_t) (p - start);
+    }
 
     return NULL;
 }

@@ -68,6 +68,7 @@ static void test_tree(void);
 static void test_utf8(void);
 static void test_reader(void);
 static void test_reader_errors(void);
+static void test_reader_strings(void);
 static void test_reader_paths(void);
 static void test_reader_duplicates(void);
 static void test_reader_many_wants(void);
@@ -98,6 +99,7 @@ main(void)
     test_utf8();
     test_reader();
     test_reader_errors();
+    test_reader_strings();
     test_reader_paths();
     test_reader_duplicates();
     test_reader_many_wants();
@@ -780,6 +782,72 @@ test_reader_errors(void)
             printf("# got \"%s\" at %zu\n", err ? err : "(success)", off);
         }
     }
+}
+
+
+/*
+ * A wanted string without escapes is handed back as the input's own
+ * bytes; one with an escape anywhere is decoded in scratch, at the
+ * string's own offset there, with what came before the escape.
+ */
+
+static void
+test_reader_strings(void)
+{
+    size_t          i, off;
+    want_t          w[8];
+    const char     *err;
+    unsigned char  *scratch;
+
+    static const char  doc[] =
+        "{\"plain\":\"https://x.example.com/s?a=1&b=2\","
+        "\"empty\":\"\","
+        "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac\","
+        "\"first\":\"\\u00e9t\xc3\xa9\","
+        "\"last\":\"end\\n\","
+        "\"middle\":\"\xc3\xa9t\xc3\xa9\\t\xe2\x82\xac x\\/y\","
+        "\"only\":\"\\\"\\\\\","
+        "\"pair\":\"a\\ud83d\\ude00b\"}";
+
+    static const struct {
+        const char  *path;
+        const char  *value;
+        size_t       len;
+        int          in_input;
+    } want[] = {
+        { "plain", "https://x.example.com/s?a=1&b=2", 31, 1 },
+        { "empty", "", 0, 1 },
+        { "utf8", "caf\xc3\xa9 \xe2\x82\xac", 9, 1 },
+        { "first", "\xc3\xa9t\xc3\xa9", 5, 0 },
+        { "last", "end\n", 4, 0 },
+        { "middle", "\xc3\xa9t\xc3\xa9\t\xe2\x82\xac x/y", 13, 0 },
+        { "only", "\"\\", 2, 0 },
+        { "pair", "a\xf0\x9f\x98\x80" "b", 6, 0 },
+    };
+
+    for (i = 0; i < NELTS(want); i++) {
+        w[i].path = want[i].path;
+    }
+
+    err = parse(doc, sizeof(doc) - 1, w, NELTS(want), &off, &scratch);
+
+    for (i = 0; i < NELTS(want); i++) {
+        char  name[96];
+
+        snprintf(name, sizeof(name), "reader: string \"%s\" decoded, in %s",
+                 want[i].path, want[i].in_input ? "the input" : "scratch");
+
+        tap_ok(err == NULL && is_str(&w[i], want[i].value, want[i].len)
+               && (want[i].in_input
+                   ? (w[i].str > (const unsigned char *) doc
+                      && w[i].str + w[i].len
+                         < (const unsigned char *) doc + sizeof(doc) - 1)
+                   : (w[i].str > scratch
+                      && w[i].str + w[i].len < scratch + sizeof(doc) - 1)),
+               name);
+    }
+
+    free(scratch);
 }
 
 
