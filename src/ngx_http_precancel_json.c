@@ -121,6 +121,9 @@ static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
     const unsigned char *end);
 static const char *ngx_http_precancel_json_match_member(
     ngx_http_precancel_json_parser_t *ps);
+static const char *ngx_http_precancel_json_match_want(
+    ngx_http_precancel_json_parser_t *ps,
+    ngx_http_precancel_json_level_t *lv, size_t i);
 static void ngx_http_precancel_json_set_targets(
     ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_type_e type, const unsigned char *str,
@@ -1228,85 +1231,101 @@ invalid:
  * A member named ps->key was read in the object stack[depth - 1], which
  * is on some want's path.  Counts the wants whose value this member is,
  * and tells whether its value, if an object, is on a want's path too.
- * Only the wants whose path leads into this object are compared, each
- * with the one name of its path at this depth.
+ * Only the wants whose path leads into this object are compared.
  */
 
 static const char *
 ngx_http_precancel_json_match_member(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t                            i, j, seen, depth, key_len;
-    uint64_t                          bit;
-    const char                       *name;
-    const unsigned char              *key;
-    ngx_http_precancel_json_want_t   *want;
+    size_t                            i;
+    uint64_t                          m;
+    const char                       *err;
     ngx_http_precancel_json_level_t  *lv;
 
-    depth = ps->depth;
-    lv = &ps->stack[depth - 1];
-    key = ps->key;
-    key_len = ps->key_len;
+    lv = &ps->stack[ps->depth - 1];
 
-    for (i = 0; i < ps->nwants; i++) {
-        want = &ps->wants[i];
-
-        if (i < NGX_HTTP_PRECANCEL_JSON_WANT_BITS) {
-            bit = (uint64_t) 1 << i;
-
-            if (!(lv->wants & bit)) {
-                continue;
-            }
-
-        } else {
-            bit = 0;
-
-            if (strncmp(want->path, lv->path, lv->off) != 0) {
-                continue;
+    for (m = lv->wants, i = 0; m; m >>= 1, i++) {
+        if (m & 1) {
+            err = ngx_http_precancel_json_match_want(ps, lv, i);
+            if (err) {
+                return err;
             }
         }
+    }
 
-        /*
-         * The name ends at a dot or at the end of the path; a key with a
-         * dot or a NUL byte in it is no name of a path.
-         */
+    /* the wants past the bits: by the names their paths start with */
 
-        name = want->path + lv->off;
-
-        for (j = 0; j < key_len; j++) {
-            if ((unsigned char) name[j] != key[j]
-                || key[j] == '.' || key[j] == '\0')
-            {
-                break;
+    for (i = NGX_HTTP_PRECANCEL_JSON_WANT_BITS; i < ps->nwants; i++) {
+        if (strncmp(ps->wants[i].path, lv->path, lv->off) == 0) {
+            err = ngx_http_precancel_json_match_want(ps, lv, i);
+            if (err) {
+                return err;
             }
-        }
-
-        if (j < key_len || (name[j] != '.' && name[j] != '\0')) {
-            continue;
-        }
-
-        seen = (want->type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
-               ? want->len : (size_t) -1;
-
-        if (seen >= depth) {
-            return "duplicate member";
-        }
-
-        if (name[j] == '\0') {
-            /* provisionally not ABSENT, so that a repeat is caught */
-            want->type = NGX_HTTP_PRECANCEL_JSON_NULL;
-            want->len = NGX_HTTP_PRECANCEL_JSON_PENDING;
-            ps->targeted++;
-
-        } else {
-            want->len = depth;
-            ps->child_onpath = 1;
-            ps->child_wants |= bit;
-            ps->child_path = want->path;
         }
     }
 
     /* the next names of the paths that lead on, past this one and a dot */
-    ps->child_off = lv->off + key_len + 1;
+    ps->child_off = lv->off + ps->key_len + 1;
+
+    return NULL;
+}
+
+
+/*
+ * Compares the member name with the one name of wants[i]'s path at this
+ * depth, which starts at lv->off and ends at a dot or at the end of the
+ * path; a key with a dot or a NUL byte in it is no name of a path.
+ */
+
+static const char *
+ngx_http_precancel_json_match_want(ngx_http_precancel_json_parser_t *ps,
+    ngx_http_precancel_json_level_t *lv, size_t i)
+{
+    size_t                           j, seen, key_len;
+    const char                      *name;
+    unsigned char                    c;
+    const unsigned char             *key;
+    ngx_http_precancel_json_want_t  *want;
+
+    want = &ps->wants[i];
+    name = want->path + lv->off;
+    key = ps->key;
+    key_len = ps->key_len;
+
+    for (j = 0; j < key_len; j++) {
+        c = (unsigned char) name[j];
+
+        if (c != key[j] || c == '.' || c == '\0') {
+            return NULL;
+        }
+    }
+
+    if (name[j] != '.' && name[j] != '\0') {
+        return NULL;
+    }
+
+    seen = (want->type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
+           ? want->len : (size_t) -1;
+
+    if (seen >= ps->depth) {
+        return "duplicate member";
+    }
+
+    if (name[j] == '\0') {
+        /* provisionally not ABSENT, so that a repeat is caught */
+        want->type = NGX_HTTP_PRECANCEL_JSON_NULL;
+        want->len = NGX_HTTP_PRECANCEL_JSON_PENDING;
+        ps->targeted++;
+
+    } else {
+        want->len = ps->depth;
+        ps->child_onpath = 1;
+        ps->child_path = want->path;
+
+        if (i < NGX_HTTP_PRECANCEL_JSON_WANT_BITS) {
+            ps->child_wants |= (uint64_t) 1 << i;
+        }
+    }
 
     return NULL;
 }
