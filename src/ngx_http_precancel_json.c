@@ -1036,19 +1036,41 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
 /*
  * The end of the run of printable ASCII other than quote and backslash
- * at p, four bytes a step while four are left: most of a reply is such
- * runs.
+ * at p: most of a reply is such runs.  While eight bytes are left they
+ * are tested at once, as one 64-bit word; in each byte of stop the top
+ * bit is set when the byte is 0x80 or above (x), below 0x20 (x - 0x20
+ * wraps to 0xe0 or above), a quote or a backslash (x ^ 0x22 or x ^ 0x5c
+ * is 0, so less 1 wraps).  A wrap borrows from the next byte up, and so
+ * may set a bit there too, but never without a byte below it that sets
+ * its own: stop is 0 exactly when all eight bytes are plain, and its
+ * lowest set bit, on a little-endian machine, is in the first byte that
+ * is not.
  */
 
 static const unsigned char *
 ngx_http_precancel_json_plain_run(const unsigned char *p,
     const unsigned char *end)
 {
-    while (end - p >= 4
-           && (string_plain[p[0]] & string_plain[p[1]]
-               & string_plain[p[2]] & string_plain[p[3]]))
-    {
-        p += 4;
+    uint64_t  x, stop;
+
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+
+        stop = (x | (x - 0x2020202020202020)
+                | ((x ^ 0x2222222222222222) - 0x0101010101010101)
+                | ((x ^ 0x5c5c5c5c5c5c5c5c) - 0x0101010101010101))
+               & 0x8080808080808080;
+
+        if (stop) {
+#if (defined __GNUC__ && defined __BYTE_ORDER__                              \
+     && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+            return p + (__builtin_ctzll(stop) >> 3);
+#else
+            break;
+#endif
+        }
+
+        p += 8;
     }
 
     while (p < end && string_plain[*p]) {

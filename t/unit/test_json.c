@@ -69,6 +69,7 @@ static void test_utf8(void);
 static void test_reader(void);
 static void test_reader_errors(void);
 static void test_reader_strings(void);
+static void test_reader_bytes(void);
 static void test_reader_paths(void);
 static void test_reader_duplicates(void);
 static void test_reader_many_wants(void);
@@ -100,6 +101,7 @@ main(void)
     test_reader();
     test_reader_errors();
     test_reader_strings();
+    test_reader_bytes();
     test_reader_paths();
     test_reader_duplicates();
     test_reader_many_wants();
@@ -848,6 +850,76 @@ test_reader_strings(void)
     }
 
     free(scratch);
+}
+
+
+/*
+ * Every byte value at each of the first 20 places of a string 21 bytes
+ * long, so in each place of the reader's eight-byte steps and in the
+ * bytes after them: what it makes of each is what a byte at a time
+ * would.
+ */
+
+static void
+test_reader_bytes(void)
+{
+    char            doc[64], name[96];
+    size_t          b, k, off, len, failed;
+    want_t          w;
+    const char     *err, *expect;
+    unsigned char  *scratch;
+
+    failed = 0;
+
+    for (k = 0; k < 20; k++) {
+        for (b = 0; b < 256; b++) {
+            /* {"a":"xxxxxxxxxxxxxxxxxxxxx"}, byte k of the string b */
+
+            memcpy(doc, "{\"a\":\"", 6);
+            memset(doc + 6, 'x', 21);
+            doc[6 + k] = (char) b;
+            memcpy(doc + 27, "\"}", 2);
+            len = 29;
+
+            if (b == '"') {
+                expect = "expected ',' or '}'";
+
+            } else if (b == '\\') {
+                expect = "invalid escape in string";
+
+            } else if (b < 0x20) {
+                expect = "control character in string";
+
+            } else if (b >= 0x80) {
+                expect = "invalid UTF-8 in string";
+
+            } else {
+                expect = NULL;
+            }
+
+            w.path = "a";
+            off = (size_t) -1;
+
+            err = parse(doc, len, &w, 1, &off, &scratch);
+
+            if (expect == NULL
+                ? !(err == NULL && w.type == NGX_HTTP_PRECANCEL_JSON_STRING
+                    && w.len == 21 && memcmp(w.str, doc + 6, 21) == 0)
+                : !(err != NULL && strcmp(err, expect) == 0
+                    && off == 6 + k + (b == '"')))
+            {
+                if (failed++ < 5) {
+                    snprintf(name, sizeof(name), "byte 0x%02zx at %zu: %s",
+                             b, k, err ? err : "(success)");
+                    tap_diag(name);
+                }
+            }
+
+            free(scratch);
+        }
+    }
+
+    tap_ok(failed == 0, "reader: every byte at each of 20 places of a string");
 }
 
 
