@@ -107,10 +107,13 @@ static const char *ngx_http_precancel_json_after_value(
     ngx_http_precancel_json_parser_t *ps);
 static const char *ngx_http_precancel_json_member(
     ngx_http_precancel_json_parser_t *ps);
-static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
-    const unsigned char *end, unsigned char *dst, const unsigned char **str,
-    size_t *len);
-static const unsigned char *ngx_http_precancel_json_plain_run(
+static inline const char *ngx_http_precancel_json_scan_string(
+    const unsigned char **pp, const unsigned char *end, unsigned char *dst,
+    const unsigned char **str, size_t *len);
+static const char *ngx_http_precancel_json_scan_string_rest(
+    const unsigned char **pp, const unsigned char *end, unsigned char *dst,
+    const unsigned char **str, size_t *len, const unsigned char *p);
+static inline const unsigned char *ngx_http_precancel_json_plain_run(
     const unsigned char *p, const unsigned char *end);
 static const char *ngx_http_precancel_json_scan_escape(
     const unsigned char **pp, const unsigned char *end, unsigned char **dp);
@@ -942,20 +945,51 @@ ngx_http_precancel_json_hex4(const unsigned char *p, const unsigned char *end,
  * rest decoded after it.  Decoding never writes more bytes than it
  * reads, so dst may be the input's own offset in scratch.  On return
  * *pp is past the closing quote, or at the error.
+ *
+ * Most strings are one plain run, which is read inline where a string
+ * is; what else a string holds (escapes, UTF-8, errors) is read by a
+ * function of its own.
  */
 
-static const char *
+static inline const char *
 ngx_http_precancel_json_scan_string(const unsigned char **pp,
     const unsigned char *end, unsigned char *dst, const unsigned char **str,
     size_t *len)
 {
+    const unsigned char  *p, *start;
+
+    start = *pp + 1;
+    p = ngx_http_precancel_json_plain_run(start, end);
+
+    if (p == end || *p != '"') {
+        return ngx_http_precancel_json_scan_string_rest(pp, end, dst, str,
+                                                        len, p);
+    }
+
+    *pp = p + 1;
+
+    if (dst) {
+        *str = start;
+        *len = (size_t) (p - start);
+    }
+
+    return NULL;
+}
+
+
+/* scan_string() on from p, where the string's first plain run ends */
+
+static const char *
+ngx_http_precancel_json_scan_string_rest(const unsigned char **pp,
+    const unsigned char *end, unsigned char *dst, const unsigned char **str,
+    size_t *len, const unsigned char *p)
+{
     size_t                n;
     unsigned char        *d;
     const char           *err;
-    const unsigned char  *p, *start;
+    const unsigned char  *start;
 
-    p = *pp + 1;
-    start = p;
+    start = *pp + 1;
 
     /* where decoded bytes go, once an escape is met */
     d = NULL;
@@ -1047,7 +1081,7 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
  * is not.
  */
 
-static const unsigned char *
+static inline const unsigned char *
 ngx_http_precancel_json_plain_run(const unsigned char *p,
     const unsigned char *end)
 {
