@@ -124,7 +124,7 @@ static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
     const unsigned char *end);
 static const char *ngx_http_precancel_json_match_member(
     ngx_http_precancel_json_parser_t *ps);
-static const char *ngx_http_precancel_json_match_want(
+static inline const char *ngx_http_precancel_json_match_want(
     ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_level_t *lv, size_t i);
 static void ngx_http_precancel_json_set_targets(
@@ -1333,7 +1333,7 @@ ngx_http_precancel_json_match_member(ngx_http_precancel_json_parser_t *ps)
  * path; a key with a dot or a NUL byte in it is no name of a path.
  */
 
-static const char *
+static inline const char *
 ngx_http_precancel_json_match_want(ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_level_t *lv, size_t i)
 {
@@ -1387,25 +1387,30 @@ ngx_http_precancel_json_match_want(ngx_http_precancel_json_parser_t *ps,
 }
 
 
-/* the value just read is that of the wants match_member() left pending */
+/*
+ * The value just read is that of the wants match_member() left pending:
+ * ps->targeted of them, so the search ends at the last.
+ */
 
 static void
 ngx_http_precancel_json_set_targets(ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_type_e type, const unsigned char *str,
     size_t len)
 {
-    size_t                           i;
+    size_t                           i, n;
     ngx_http_precancel_json_want_t  *wants;
 
     wants = ps->wants;
+    n = ps->targeted;
 
-    for (i = 0; i < ps->nwants; i++) {
+    for (i = 0; n && i < ps->nwants; i++) {
         if (wants[i].type != NGX_HTTP_PRECANCEL_JSON_ABSENT
             && wants[i].len == NGX_HTTP_PRECANCEL_JSON_PENDING)
         {
             wants[i].type = type;
             wants[i].str = str;
             wants[i].len = len;
+            n--;
         }
     }
 }
