@@ -108,7 +108,7 @@ static const char *ngx_http_precancel_json_after_value(
 static const char *ngx_http_precancel_json_member(
     ngx_http_precancel_json_parser_t *ps);
 static inline const char *ngx_http_precancel_json_scan_string(
-    const unsigned char **pp, const unsigned char *end, unsigned char *dst,
+    ngx_http_precancel_json_parser_t *ps, int decode,
     const unsigned char **str, size_t *len);
 static const char *ngx_http_precancel_json_scan_string_rest(
     const unsigned char **pp, const unsigned char *end, unsigned char *dst,
@@ -702,12 +702,10 @@ ngx_http_precancel_json_string(ngx_http_precancel_json_parser_t *ps)
 {
     size_t                n;
     const char           *err;
-    unsigned char        *dst;
     const unsigned char  *str;
 
-    dst = ps->targeted ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
-
-    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &str, &n);
+    err = ngx_http_precancel_json_scan_string(ps, ps->targeted != 0, &str,
+                                              &n);
     if (err) {
         return err;
     }
@@ -838,7 +836,6 @@ static const char *
 ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
 {
     const char                       *err;
-    unsigned char                    *dst;
     const unsigned char              *start;
     ngx_http_precancel_json_level_t  *lv;
 
@@ -853,9 +850,7 @@ ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
     start = ps->p;
     lv = &ps->stack[ps->depth - 1];
 
-    dst = lv->onpath ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
-
-    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &ps->key,
+    err = ngx_http_precancel_json_scan_string(ps, lv->onpath, &ps->key,
                                               &ps->key_len);
     if (err) {
         return err;
@@ -938,46 +933,49 @@ ngx_http_precancel_json_hex4(const unsigned char *p, const unsigned char *end,
 
 
 /*
- * Validates the string at *pp (which points at its opening quote) and,
- * when dst is not NULL, gives its decoded bytes in *str and *len: the
- * input's own while no escape is met, as most strings hold none; from
- * the first escape on, what came before it is copied to dst and the
- * rest decoded after it.  Decoding never writes more bytes than it
- * reads, so dst may be the input's own offset in scratch.  On return
- * *pp is past the closing quote, or at the error.
+ * Validates the string at ps->p (its opening quote) and, when decode is
+ * set, gives its decoded bytes in *str and *len: the input's own while
+ * no escape is met, as most strings hold none; from the first escape
+ * on, what came before it is copied to the string's offset in scratch
+ * and the rest decoded after it.  On return ps->p is past the closing
+ * quote, or at the error.
  *
  * Most strings are one plain run, which is read inline where a string
  * is; what else a string holds (escapes, UTF-8, errors) is read by a
- * function of its own.
+ * function of its own, and only then is the place in scratch worked out.
  */
 
 static inline const char *
-ngx_http_precancel_json_scan_string(const unsigned char **pp,
-    const unsigned char *end, unsigned char *dst, const unsigned char **str,
-    size_t *len)
+ngx_http_precancel_json_scan_string(ngx_http_precancel_json_parser_t *ps,
+    int decode, const unsigned char **str, size_t *len)
 {
+    unsigned char        *dst;
     const unsigned char  *p, *start;
 
-    start = *pp + 1;
-    p = ngx_http_precancel_json_plain_run(start, end);
+    start = ps->p + 1;
+    p = ngx_http_precancel_json_plain_run(start, ps->end);
 
-    if (p == end || *p != '"') {
-        return ngx_http_precancel_json_scan_string_rest(pp, end, dst, str,
-                                                        len, p);
+    if (p == ps->end || *p != '"') {
+        dst = decode ? ps->scratch + (start - ps->in) : NULL;
+
+        return ngx_http_precancel_json_scan_string_rest(&ps->p, ps->end, dst,
+                                                        str, len, p);
     }
 
-    *pp = p + 1;
-
-    if (dst) {
-        *str = start;
-        *len = (size_t) (p - start);
-    }
+    ps->p = p + 1;
+    *str = start;
+    *len = (size_t) (p - start);
 
     return NULL;
 }
 
 
-/* scan_string() on from p, where the string's first plain run ends */
+/*
+ * scan_string() on from p, where the string's first plain run ends; it
+ * decodes at dst when dst is not NULL.  Decoding never writes more bytes
+ * than it reads, so dst may be the input's own offset in scratch.  On
+ * return *pp is past the closing quote, or at the error.
+ */
 
 static const char *
 ngx_http_precancel_json_scan_string_rest(const unsigned char **pp,
