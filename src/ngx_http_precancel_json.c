@@ -28,14 +28,16 @@
  * bytes of path, so that a member name is compared with one name of
  * each, at off.  wants holds them as bits for the first WANT_BITS wants;
  * any further want is one of them when its path starts as path does.
+ * object and onpath are whole bytes, not bit fields: nearly every step
+ * reads one, and a bit field costs a mask each time.
  */
 
 typedef struct {
     uint64_t              wants;
     const char           *path;
     size_t                off;
-    unsigned              object:1;
-    unsigned              onpath:1;
+    unsigned char         object;
+    unsigned char         onpath;
 } ngx_http_precancel_json_level_t;
 
 
