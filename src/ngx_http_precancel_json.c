@@ -4,8 +4,8 @@
  * the field paths and body tree it writes from, and a strict RFC 8259
  * reader for provider replies.  None allocates: the tree is laid out in
  * the caller's arrays, the writer sizes its output first, the reader
- * decodes into the caller's scratch buffer and keeps its nesting on a
- * bounded stack of its own.
+ * decodes strings with escapes into the caller's scratch buffer and
+ * keeps its nesting on a bounded stack of its own.
  */
 
 
@@ -18,6 +18,19 @@
 /* a want whose last path member was just read and waits for its value */
 #define NGX_HTTP_PRECANCEL_JSON_PENDING  ((size_t) -1)
 
+/* the wants a level's bit set covers: wants[0] to wants[63] */
+#define NGX_HTTP_PRECANCEL_JSON_WANT_BITS  64
+
+
+/*
+ * An open array or object.  For an object on a want's path, the wants
+ * whose path leads into it: all of them start with the same names, off
+ * bytes of path, so that a member name is compared with one name of
+ * each, at off.  wants holds them as bits for the first WANT_BITS wants;
+ * any further want is one of them when its path starts as path does.
+ * object and onpath are whole bytes, not bit fields: nearly every step
+ * reads one, and a bit field costs a mask each time.
+ */
 
 /* a template being flattened: its root, and what is known of its slots */
 typedef struct {
@@ -29,10 +42,11 @@ typedef struct {
 
 
 typedef struct {
-    const unsigned char  *key;
-    size_t                key_len;
-    unsigned              object:1;
-    unsigned              onpath:1;
+    uint64_t              wants;
+    const char           *path;
+    size_t                off;
+    unsigned char         object;
+    unsigned char         onpath;
 } ngx_http_precancel_json_level_t;
 
 
@@ -62,9 +76,15 @@ typedef struct {
     const unsigned char              *key;
     size_t                            key_len;
 
-    /* how many wants the next value fills; whether it is on a path */
+    /*
+     * how many wants the next value fills; whether it is on a path, and
+     * then the wants it leads to, as a level holds them
+     */
     size_t                            targeted;
     int                               child_onpath;
+    uint64_t                          child_wants;
+    const char                       *child_path;
+    size_t                            child_off;
 
     ngx_http_precancel_json_state_e   state;
 } ngx_http_precancel_json_parser_t;
@@ -101,9 +121,13 @@ static const char *ngx_http_precancel_json_after_value(
     ngx_http_precancel_json_parser_t *ps);
 static const char *ngx_http_precancel_json_member(
     ngx_http_precancel_json_parser_t *ps);
-static const char *ngx_http_precancel_json_scan_string(const unsigned char **pp,
-    const unsigned char *end, unsigned char *dst, size_t *dst_len);
-static const unsigned char *ngx_http_precancel_json_plain_run(
+static inline const char *ngx_http_precancel_json_scan_string(
+    ngx_http_precancel_json_parser_t *ps, int decode,
+    const unsigned char **str, size_t *len);
+static const char *ngx_http_precancel_json_scan_string_rest(
+    const unsigned char **pp, const unsigned char *end, unsigned char *dst,
+    const unsigned char **str, size_t *len, const unsigned char *p);
+static inline const unsigned char *ngx_http_precancel_json_plain_run(
     const unsigned char *p, const unsigned char *end);
 static const char *ngx_http_precancel_json_scan_escape(
     const unsigned char **pp, const unsigned char *end, unsigned char **dp);
@@ -114,6 +138,9 @@ static const char *ngx_http_precancel_json_scan_number(const unsigned char **pp,
     const unsigned char *end);
 static const char *ngx_http_precancel_json_match_member(
     ngx_http_precancel_json_parser_t *ps);
+static inline const char *ngx_http_precancel_json_match_want(
+    ngx_http_precancel_json_parser_t *ps,
+    ngx_http_precancel_json_level_t *lv, size_t i);
 static void ngx_http_precancel_json_set_targets(
     ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_type_e type, const unsigned char *str,
@@ -624,7 +651,9 @@ ngx_http_precancel_json_utf8_encode(unsigned char *dst, unsigned long cp)
  * a value, what follows a value, or a member name.
  *
  * Wants are matched only inside objects on "onpath" levels, those reached
- * from the root through members that some want's path names.  While the
+ * from the root through members that some want's path names; each such
+ * level holds the wants whose path leads into it, so that a member name
+ * is compared with none of the names of a path but the next.  While the
  * document is read, a want still ABSENT keeps in len the depth of the
  * deepest member of its path seen so far: as each of those members is
  * unique in its object (a second one is an error), the objects of a path
@@ -653,6 +682,10 @@ ngx_http_precancel_json_lookup(const unsigned char *in, size_t len,
     ps.key_len = 0;
     ps.targeted = 0;
     ps.child_onpath = 1;
+    ps.child_wants = (nwants < NGX_HTTP_PRECANCEL_JSON_WANT_BITS)
+                     ? ((uint64_t) 1 << nwants) - 1 : ~(uint64_t) 0;
+    ps.child_path = "";
+    ps.child_off = 0;
     ps.state = NGX_HTTP_PRECANCEL_JSON_SW_VALUE;
 
     ps.p = ngx_http_precancel_json_skip_space(in, ps.end);
@@ -765,8 +798,12 @@ ngx_http_precancel_json_open(ngx_http_precancel_json_parser_t *ps)
 
     lv->object = (*ps->p == '{');
     lv->onpath = lv->object && ps->child_onpath && ps->nwants;
-    lv->key = ps->key;
-    lv->key_len = ps->key_len;
+
+    if (lv->onpath) {
+        lv->wants = ps->child_wants;
+        lv->path = ps->child_path;
+        lv->off = ps->child_off;
+    }
 
     if (ps->targeted) {
         ngx_http_precancel_json_set_targets(ps,
@@ -800,56 +837,61 @@ ngx_http_precancel_json_open(ngx_http_precancel_json_parser_t *ps)
 }
 
 
-/* a string value, decoded in place in scratch when a want takes it */
+/* a string value, decoded when a want takes it */
 
 static const char *
 ngx_http_precancel_json_string(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t          n;
-    const char     *err;
-    unsigned char  *dst;
+    size_t                n;
+    const char           *err;
+    const unsigned char  *str;
 
-    dst = ps->targeted ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
-
-    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst, &n);
+    err = ngx_http_precancel_json_scan_string(ps, ps->targeted != 0, &str,
+                                              &n);
     if (err) {
         return err;
     }
 
     if (ps->targeted) {
         ngx_http_precancel_json_set_targets(ps, NGX_HTTP_PRECANCEL_JSON_STRING,
-                                            dst, n);
+                                            str, n);
     }
 
     return NULL;
 }
 
 
-/* true, false or null */
+/*
+ * true, false or null; each compared in one memcmp() of a constant
+ * length, which the compiler makes a load or two
+ */
 
 static const char *
 ngx_http_precancel_json_literal(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t                          n;
-    const char                     *lit;
+    int                             ok;
+    size_t                          n, left;
     ngx_http_precancel_json_type_e  type;
 
+    left = (size_t) (ps->end - ps->p);
+
     if (*ps->p == 't') {
-        lit = "true";
+        n = 4;
+        ok = left >= n && memcmp(ps->p, "true", 4) == 0;
         type = NGX_HTTP_PRECANCEL_JSON_TRUE;
 
     } else if (*ps->p == 'f') {
-        lit = "false";
+        n = 5;
+        ok = left >= n && memcmp(ps->p, "false", 5) == 0;
         type = NGX_HTTP_PRECANCEL_JSON_FALSE;
 
     } else {
-        lit = "null";
+        n = 4;
+        ok = left >= n && memcmp(ps->p, "null", 4) == 0;
         type = NGX_HTTP_PRECANCEL_JSON_NULL;
     }
 
-    n = strlen(lit);
-
-    if ((size_t) (ps->end - ps->p) < n || memcmp(ps->p, lit, n) != 0) {
+    if (!ok) {
         return "invalid literal";
     }
 
@@ -942,7 +984,6 @@ static const char *
 ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
 {
     const char                       *err;
-    unsigned char                    *dst;
     const unsigned char              *start;
     ngx_http_precancel_json_level_t  *lv;
 
@@ -957,15 +998,11 @@ ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
     start = ps->p;
     lv = &ps->stack[ps->depth - 1];
 
-    dst = lv->onpath ? ps->scratch + (ps->p + 1 - ps->in) : NULL;
-
-    err = ngx_http_precancel_json_scan_string(&ps->p, ps->end, dst,
+    err = ngx_http_precancel_json_scan_string(ps, lv->onpath, &ps->key,
                                               &ps->key_len);
     if (err) {
         return err;
     }
-
-    ps->key = dst;
 
     ps->p = ngx_http_precancel_json_skip_space(ps->p, ps->end);
 
@@ -980,6 +1017,7 @@ ngx_http_precancel_json_member(ngx_http_precancel_json_parser_t *ps)
     ps->p++;
     ps->targeted = 0;
     ps->child_onpath = 0;
+    ps->child_wants = 0;
 
     if (lv->onpath) {
         err = ngx_http_precancel_json_match_member(ps);
@@ -1043,35 +1081,74 @@ ngx_http_precancel_json_hex4(const unsigned char *p, const unsigned char *end,
 
 
 /*
- * Validates the string at *pp (which points at its opening quote) and,
- * when dst is not NULL, decodes it there.  Decoding never writes more
- * bytes than it reads, so dst may be the input's own offset in scratch.
- * On return *pp is past the closing quote, or at the error.
+ * Validates the string at ps->p (its opening quote) and, when decode is
+ * set, gives its decoded bytes in *str and *len: the input's own while
+ * no escape is met, as most strings hold none; from the first escape
+ * on, what came before it is copied to the string's offset in scratch
+ * and the rest decoded after it.  On return ps->p is past the closing
+ * quote, or at the error.
+ *
+ * Most strings are one plain run, which is read inline where a string
+ * is; what else a string holds (escapes, UTF-8, errors) is read by a
+ * function of its own, and only then is the place in scratch worked out.
+ */
+
+static inline const char *
+ngx_http_precancel_json_scan_string(ngx_http_precancel_json_parser_t *ps,
+    int decode, const unsigned char **str, size_t *len)
+{
+    unsigned char        *dst;
+    const unsigned char  *p, *start;
+
+    start = ps->p + 1;
+    p = ngx_http_precancel_json_plain_run(start, ps->end);
+
+    if (p == ps->end || *p != '"') {
+        dst = decode ? ps->scratch + (start - ps->in) : NULL;
+
+        return ngx_http_precancel_json_scan_string_rest(&ps->p, ps->end, dst,
+                                                        str, len, p);
+    }
+
+    ps->p = p + 1;
+    *str = start;
+    *len = (size_t) (p - start);
+
+    return NULL;
+}
+
+
+/*
+ * scan_string() on from p, where the string's first plain run ends; it
+ * decodes at dst when dst is not NULL.  Decoding never writes more bytes
+ * than it reads, so dst may be the input's own offset in scratch.  On
+ * return *pp is past the closing quote, or at the error.
  */
 
 static const char *
-ngx_http_precancel_json_scan_string(const unsigned char **pp,
-    const unsigned char *end, unsigned char *dst, size_t *dst_len)
+ngx_http_precancel_json_scan_string_rest(const unsigned char **pp,
+    const unsigned char *end, unsigned char *dst, const unsigned char **str,
+    size_t *len, const unsigned char *p)
 {
     size_t                n;
     unsigned char        *d;
     const char           *err;
-    const unsigned char  *p;
+    const unsigned char  *start;
 
-    p = *pp + 1;
-    d = dst;
+    start = *pp + 1;
+
+    /* where decoded bytes go, once an escape is met */
+    d = NULL;
 
     for ( ;; ) {
         n = (size_t) (ngx_http_precancel_json_plain_run(p, end) - p);
 
-        if (n) {
-            if (d) {
-                memcpy(d, p, n);
-                d += n;
-            }
-
-            p += n;
+        if (d && n) {
+            memcpy(d, p, n);
+            d += n;
         }
+
+        p += n;
 
         if (p == end) {
             *pp = p;
@@ -1105,6 +1182,12 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
         /* what is left of the bytes string_plain refuses: a backslash */
 
+        if (dst && d == NULL) {
+            n = (size_t) (p - start);
+            memcpy(dst, start, n);
+            d = dst + n;
+        }
+
         err = ngx_http_precancel_json_scan_escape(&p, end, d ? &d : NULL);
         if (err) {
             *pp = p;
@@ -1114,7 +1197,18 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
     *pp = p + 1;
 
-    *dst_len = dst ? (size_t) (d - dst) : 0;
+    if (dst == NULL) {
+        return NULL;
+    }
+
+    if (d) {
+        *str = dst;
+        *len = (size_t) (d - dst);
+
+    } else {
+        *str = start;
+        *len = (size_t) (p - start);
+    }
 
     return NULL;
 }
@@ -1122,19 +1216,41 @@ ngx_http_precancel_json_scan_string(const unsigned char **pp,
 
 /*
  * The end of the run of printable ASCII other than quote and backslash
- * at p, four bytes a step while four are left: most of a reply is such
- * runs.
+ * at p: most of a reply is such runs.  While eight bytes are left they
+ * are tested at once, as one 64-bit word; in each byte of stop the top
+ * bit is set when the byte is 0x80 or above (x), below 0x20 (x - 0x20
+ * wraps to 0xe0 or above), a quote or a backslash (x ^ 0x22 or x ^ 0x5c
+ * is 0, so less 1 wraps).  A wrap borrows from the next byte up, and so
+ * may set a bit there too, but never without a byte below it that sets
+ * its own: stop is 0 exactly when all eight bytes are plain, and its
+ * lowest set bit, on a little-endian machine, is in the first byte that
+ * is not.
  */
 
-static const unsigned char *
+static inline const unsigned char *
 ngx_http_precancel_json_plain_run(const unsigned char *p,
     const unsigned char *end)
 {
-    while (end - p >= 4
-           && (string_plain[p[0]] & string_plain[p[1]]
-               & string_plain[p[2]] & string_plain[p[3]]))
-    {
-        p += 4;
+    uint64_t  x, stop;
+
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+
+        stop = (x | (x - 0x2020202020202020)
+                | ((x ^ 0x2222222222222222) - 0x0101010101010101)
+                | ((x ^ 0x5c5c5c5c5c5c5c5c) - 0x0101010101010101))
+               & 0x8080808080808080;
+
+        if (stop) {
+#if (defined __GNUC__ && defined __BYTE_ORDER__                              \
+     && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+            return p + (__builtin_ctzll(stop) >> 3);
+#else
+            break;
+#endif
+        }
+
+        p += 8;
     }
 
     while (p < end && string_plain[*p]) {
@@ -1317,67 +1433,99 @@ invalid:
  * A member named ps->key was read in the object stack[depth - 1], which
  * is on some want's path.  Counts the wants whose value this member is,
  * and tells whether its value, if an object, is on a want's path too.
+ * Only the wants whose path leads into this object are compared.
  */
 
 static const char *
 ngx_http_precancel_json_match_member(ngx_http_precancel_json_parser_t *ps)
 {
-    size_t                            i, level, n, seen, depth, key_len;
-    const char                       *seg, *next;
-    const unsigned char              *key;
-    ngx_http_precancel_json_want_t   *wants;
-    ngx_http_precancel_json_level_t  *stack;
+    size_t                            i;
+    uint64_t                          m;
+    const char                       *err;
+    ngx_http_precancel_json_level_t  *lv;
 
-    wants = ps->wants;
-    stack = ps->stack;
-    depth = ps->depth;
+    lv = &ps->stack[ps->depth - 1];
+
+    for (m = lv->wants, i = 0; m; m >>= 1, i++) {
+        if (m & 1) {
+            err = ngx_http_precancel_json_match_want(ps, lv, i);
+            if (err) {
+                return err;
+            }
+        }
+    }
+
+    /* the wants past the bits: by the names their paths start with */
+
+    for (i = NGX_HTTP_PRECANCEL_JSON_WANT_BITS; i < ps->nwants; i++) {
+        if (strncmp(ps->wants[i].path, lv->path, lv->off) == 0) {
+            err = ngx_http_precancel_json_match_want(ps, lv, i);
+            if (err) {
+                return err;
+            }
+        }
+    }
+
+    /* the next names of the paths that lead on, past this one and a dot */
+    ps->child_off = lv->off + ps->key_len + 1;
+
+    return NULL;
+}
+
+
+/*
+ * Compares the member name with the one name of wants[i]'s path at this
+ * depth, which starts at lv->off and ends at a dot or at the end of the
+ * path; a key with a dot or a NUL byte in it is no name of a path.
+ */
+
+static inline const char *
+ngx_http_precancel_json_match_want(ngx_http_precancel_json_parser_t *ps,
+    ngx_http_precancel_json_level_t *lv, size_t i)
+{
+    size_t                           j, seen, key_len;
+    const char                      *name;
+    unsigned char                    c;
+    const unsigned char             *key;
+    ngx_http_precancel_json_want_t  *want;
+
+    want = &ps->wants[i];
+    name = want->path + lv->off;
     key = ps->key;
     key_len = ps->key_len;
 
-    for (i = 0; i < ps->nwants; i++) {
-        seg = wants[i].path;
+    for (j = 0; j < key_len; j++) {
+        c = (unsigned char) name[j];
 
-        /* the members leading to this object, then this member itself */
-
-        for (level = 1; level <= depth; level++) {
-            next = strchr(seg, '.');
-            n = next ? (size_t) (next - seg) : strlen(seg);
-
-            if (level < depth) {
-                if (next == NULL
-                    || n != stack[level].key_len
-                    || memcmp(seg, stack[level].key, n) != 0)
-                {
-                    break;
-                }
-
-            } else if (n != key_len || memcmp(seg, key, n) != 0) {
-                break;
-            }
-
-            seg = next ? next + 1 : NULL;
+        if (c != key[j] || c == '.' || c == '\0') {
+            return NULL;
         }
+    }
 
-        if (level <= depth) {
-            continue;
-        }
+    if (name[j] != '.' && name[j] != '\0') {
+        return NULL;
+    }
 
-        seen = (wants[i].type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
-               ? wants[i].len : (size_t) -1;
+    seen = (want->type == NGX_HTTP_PRECANCEL_JSON_ABSENT)
+           ? want->len : (size_t) -1;
 
-        if (seen >= depth) {
-            return "duplicate member";
-        }
+    if (seen >= ps->depth) {
+        return "duplicate member";
+    }
 
-        if (seg == NULL) {
-            /* provisionally not ABSENT, so that a repeat is caught */
-            wants[i].type = NGX_HTTP_PRECANCEL_JSON_NULL;
-            wants[i].len = NGX_HTTP_PRECANCEL_JSON_PENDING;
-            ps->targeted++;
+    if (name[j] == '\0') {
+        /* provisionally not ABSENT, so that a repeat is caught */
+        want->type = NGX_HTTP_PRECANCEL_JSON_NULL;
+        want->len = NGX_HTTP_PRECANCEL_JSON_PENDING;
+        ps->targeted++;
 
-        } else {
-            wants[i].len = depth;
-            ps->child_onpath = 1;
+    } else {
+        want->len = ps->depth;
+        ps->child_onpath = 1;
+        ps->child_path = want->path;
+
+        if (i < NGX_HTTP_PRECANCEL_JSON_WANT_BITS) {
+            ps->child_wants |= (uint64_t) 1 << i;
         }
     }
 
@@ -1385,25 +1533,30 @@ ngx_http_precancel_json_match_member(ngx_http_precancel_json_parser_t *ps)
 }
 
 
-/* the value just read is that of the wants match_member() left pending */
+/*
+ * The value just read is that of the wants match_member() left pending:
+ * ps->targeted of them, so the search ends at the last.
+ */
 
 static void
 ngx_http_precancel_json_set_targets(ngx_http_precancel_json_parser_t *ps,
     ngx_http_precancel_json_type_e type, const unsigned char *str,
     size_t len)
 {
-    size_t                           i;
+    size_t                           i, n;
     ngx_http_precancel_json_want_t  *wants;
 
     wants = ps->wants;
+    n = ps->targeted;
 
-    for (i = 0; i < ps->nwants; i++) {
+    for (i = 0; n && i < ps->nwants; i++) {
         if (wants[i].type != NGX_HTTP_PRECANCEL_JSON_ABSENT
             && wants[i].len == NGX_HTTP_PRECANCEL_JSON_PENDING)
         {
             wants[i].type = type;
             wants[i].str = str;
             wants[i].len = len;
+            n--;
         }
     }
 }

@@ -67,8 +67,11 @@ typedef enum {
 /*
  * A value the caller wants from a document: path is a dotted path of
  * object member names from the root ("valid", "hosted_page.url").
- * The reader fills type, and for a string the decoded bytes (in the
- * caller's scratch buffer), for a number its text as it stands in the input.
+ * The reader fills type, and for a string its decoded bytes, for a
+ * number its text as it stands in the input.  A string's bytes are the
+ * input's own when it holds no escape, else decoded in the caller's
+ * scratch buffer; either way they are not NUL-terminated, live as long
+ * as both buffers do, and are only to be read.
  */
 
 typedef struct {
@@ -81,8 +84,10 @@ typedef struct {
 
 /*
  * Parses the whole of in[0..len) as one RFC 8259 document and fills wants.
- * scratch must hold at least len bytes.  Returns NULL on success, else a
- * static description of the first error, with its byte offset in *err_off.
+ * scratch must hold at least len bytes (strings with escapes are decoded
+ * there); wanted strings may point into in or into scratch.  Returns NULL
+ * on success, else a static description of the first error, with its
+ * byte offset in *err_off.
  */
 const char *ngx_http_precancel_json_lookup(const unsigned char *in,
     size_t len, ngx_http_precancel_json_want_t *wants, size_t nwants,

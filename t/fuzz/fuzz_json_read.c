@@ -69,11 +69,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         switch (wants[i].type) {
 
         case NGX_HTTP_PRECANCEL_JSON_STRING:
+            /* the input's own bytes, or decoded in scratch */
             s = wants[i].str;
 
             if (s == NULL
-                || s < scratch || s > scratch + size
-                || wants[i].len > (size_t) (scratch + size - s))
+                || !((s >= data && s <= data + size
+                      && wants[i].len <= (size_t) (data + size - s))
+                     || (s >= scratch && s <= scratch + size
+                         && wants[i].len <= (size_t) (scratch + size - s))))
             {
                 abort();
             }

@@ -51,6 +51,16 @@ typedef struct {
 } tricky_t;
 
 
+/* a document read with up to four wants: its error and where, if any */
+typedef struct {
+    const char  *doc;
+    const char  *paths[4];
+    const char  *err;
+    size_t       off;
+    const char  *name;
+} dup_doc_t;
+
+
 static void test_writer(void);
 static void test_writer_depth(void);
 static void test_path(void);
@@ -58,6 +68,11 @@ static void test_tree(void);
 static void test_utf8(void);
 static void test_reader(void);
 static void test_reader_errors(void);
+static void test_reader_strings(void);
+static void test_reader_bytes(void);
+static void test_reader_paths(void);
+static void test_reader_duplicates(void);
+static void test_reader_many_wants(void);
 static void test_nesting(void);
 static void test_big(void);
 static void test_round_trip(void);
@@ -87,6 +102,11 @@ main(void)
     test_utf8();
     test_reader();
     test_reader_errors();
+    test_reader_strings();
+    test_reader_bytes();
+    test_reader_paths();
+    test_reader_duplicates();
+    test_reader_many_wants();
     test_nesting();
     test_big();
     test_round_trip();
@@ -793,6 +813,368 @@ test_reader_errors(void)
             printf("# got \"%s\" at %zu\n", err ? err : "(success)", off);
         }
     }
+}
+
+
+/*
+ * A wanted string without escapes is handed back as the input's own
+ * bytes; one with an escape anywhere is decoded in scratch, at the
+ * string's own offset there, with what came before the escape.
+ */
+
+static void
+test_reader_strings(void)
+{
+    size_t          i, off;
+    want_t          w[8];
+    const char     *err;
+    unsigned char  *scratch;
+
+    static const char  doc[] =
+        "{\"plain\":\"https://x.example.com/s?a=1&b=2\","
+        "\"empty\":\"\","
+        "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac\","
+        "\"first\":\"\\u00e9t\xc3\xa9\","
+        "\"last\":\"end\\n\","
+        "\"middle\":\"\xc3\xa9t\xc3\xa9\\t\xe2\x82\xac x\\/y\","
+        "\"only\":\"\\\"\\\\\","
+        "\"pair\":\"a\\ud83d\\ude00b\"}";
+
+    static const struct {
+        const char  *path;
+        const char  *value;
+        size_t       len;
+        int          in_input;
+    } want[] = {
+        { "plain", "https://x.example.com/s?a=1&b=2", 31, 1 },
+        { "empty", "", 0, 1 },
+        { "utf8", "caf\xc3\xa9 \xe2\x82\xac", 9, 1 },
+        { "first", "\xc3\xa9t\xc3\xa9", 5, 0 },
+        { "last", "end\n", 4, 0 },
+        { "middle", "\xc3\xa9t\xc3\xa9\t\xe2\x82\xac x/y", 13, 0 },
+        { "only", "\"\\", 2, 0 },
+        { "pair", "a\xf0\x9f\x98\x80" "b", 6, 0 },
+    };
+
+    for (i = 0; i < NELTS(want); i++) {
+        w[i].path = want[i].path;
+    }
+
+    err = parse(doc, sizeof(doc) - 1, w, NELTS(want), &off, &scratch);
+
+    for (i = 0; i < NELTS(want); i++) {
+        char  name[96];
+
+        snprintf(name, sizeof(name), "reader: string \"%s\" decoded, in %s",
+                 want[i].path, want[i].in_input ? "the input" : "scratch");
+
+        tap_ok(err == NULL && is_str(&w[i], want[i].value, want[i].len)
+               && (want[i].in_input
+                   ? (w[i].str > (const unsigned char *) doc
+                      && w[i].str + w[i].len
+                         < (const unsigned char *) doc + sizeof(doc) - 1)
+                   : (w[i].str > scratch
+                      && w[i].str + w[i].len < scratch + sizeof(doc) - 1)),
+               name);
+    }
+
+    free(scratch);
+}
+
+
+/*
+ * Every byte value at each of the first 20 places of a string 21 bytes
+ * long, so in each place of the reader's eight-byte steps and in the
+ * bytes after them: what it makes of each is what a byte at a time
+ * would.
+ */
+
+static void
+test_reader_bytes(void)
+{
+    char            doc[64], name[96];
+    size_t          b, k, off, len, failed;
+    want_t          w;
+    const char     *err, *expect;
+    unsigned char  *scratch;
+
+    failed = 0;
+
+    for (k = 0; k < 20; k++) {
+        for (b = 0; b < 256; b++) {
+            /* {"a":"xxxxxxxxxxxxxxxxxxxxx"}, byte k of the string b */
+
+            memcpy(doc, "{\"a\":\"", 6);
+            memset(doc + 6, 'x', 21);
+            doc[6 + k] = (char) b;
+            memcpy(doc + 27, "\"}", 2);
+            len = 29;
+
+            if (b == '"') {
+                expect = "expected ',' or '}'";
+
+            } else if (b == '\\') {
+                expect = "invalid escape in string";
+
+            } else if (b < 0x20) {
+                expect = "control character in string";
+
+            } else if (b >= 0x80) {
+                expect = "invalid UTF-8 in string";
+
+            } else {
+                expect = NULL;
+            }
+
+            w.path = "a";
+            off = (size_t) -1;
+
+            err = parse(doc, len, &w, 1, &off, &scratch);
+
+            if (expect == NULL
+                ? !(err == NULL && w.type == NGX_HTTP_PRECANCEL_JSON_STRING
+                    && w.len == 21 && memcmp(w.str, doc + 6, 21) == 0)
+                : !(err != NULL && strcmp(err, expect) == 0
+                    && off == 6 + k + (b == '"')))
+            {
+                if (failed++ < 5) {
+                    snprintf(name, sizeof(name), "byte 0x%02zx at %zu: %s",
+                             b, k, err ? err : "(success)");
+                    tap_diag(name);
+                }
+            }
+
+            free(scratch);
+        }
+    }
+
+    tap_ok(failed == 0, "reader: every byte at each of 20 places of a string");
+}
+
+
+/*
+ * Paths sharing their first names, names spelt with escapes or holding
+ * a dot or a NUL byte, and empty names: each member is compared with the
+ * next name of the paths leading into its object, and only with that.
+ */
+
+static void
+test_reader_paths(void)
+{
+    size_t          off;
+    want_t          w[8];
+    const char     *err;
+    unsigned char  *scratch;
+
+#define DOC(s)  s, sizeof(s) - 1
+
+    w[0].path = "a.b";
+    w[1].path = "a.c";
+    w[2].path = "a";
+    w[3].path = "a.b.c";
+    w[4].path = "ab";
+    w[5].path = "a.bc";
+    w[6].path = "b";
+    w[7].path = "a.b.c.d";
+
+    err = parse(DOC("{\"a\":{\"b\":{\"c\":\"deep\"},\"c\":2,\"bc\":true,"
+                    "\"d\":{\"b\":1}},\"ab\":null,\"b\":[\"x\"]}"),
+                w, 8, &off, &scratch);
+    tap_ok(err == NULL && w[0].type == NGX_HTTP_PRECANCEL_JSON_OBJECT
+           && is_num(&w[1], "2")
+           && w[2].type == NGX_HTTP_PRECANCEL_JSON_OBJECT
+           && is_str(&w[3], "deep", 4)
+           && w[4].type == NGX_HTTP_PRECANCEL_JSON_NULL
+           && w[5].type == NGX_HTTP_PRECANCEL_JSON_TRUE
+           && w[6].type == NGX_HTTP_PRECANCEL_JSON_ARRAY
+           && w[7].type == NGX_HTTP_PRECANCEL_JSON_ABSENT && w[7].len == 0,
+           "reader: paths sharing first names (a.b, a.c, a, a.b.c, ab, a.bc)");
+    free(scratch);
+
+    w[0].path = "a.b";
+    w[1].path = "a\\u0062";
+    w[2].path = "\\u0061.b";
+
+    err = parse(DOC("{\"\\u0061\":{\"\\u0062\":\"v\\u00e9\"}}"),
+                w, 3, &off, &scratch);
+    tap_ok(err == NULL && is_str(&w[0], "v\xc3\xa9", 3)
+           && w[1].type == NGX_HTTP_PRECANCEL_JSON_ABSENT
+           && w[2].type == NGX_HTTP_PRECANCEL_JSON_ABSENT,
+           "reader: path members spelt with escapes, paths never decoded");
+    free(scratch);
+
+    w[0].path = "a.b";
+    w[1].path = "a";
+
+    err = parse(DOC("{\"a.b\":1,\"a\\u002eb\":2,\"a\\u0000\":3,"
+                    "\"a\":{\"b\\u0000\":4,\"b.\":5,\"b\":6}}"),
+                w, 2, &off, &scratch);
+    tap_ok(err == NULL && is_num(&w[0], "6")
+           && w[1].type == NGX_HTTP_PRECANCEL_JSON_OBJECT,
+           "reader: a name with a dot or a NUL byte is no path member");
+    free(scratch);
+
+    w[0].path = "";
+    w[1].path = "a.";
+    w[2].path = ".b";
+    w[3].path = "a..b";
+    w[4].path = ".";
+
+    err = parse(DOC("{\"\":{\"b\":true,\"\":1},"
+                    "\"a\":{\"\":{\"b\":\"x\"}}}"),
+                w, 5, &off, &scratch);
+    tap_ok(err == NULL && w[0].type == NGX_HTTP_PRECANCEL_JSON_OBJECT
+           && w[1].type == NGX_HTTP_PRECANCEL_JSON_OBJECT
+           && w[2].type == NGX_HTTP_PRECANCEL_JSON_TRUE
+           && is_str(&w[3], "x", 1)
+           && is_num(&w[4], "1"),
+           "reader: empty names in paths match empty member names");
+    free(scratch);
+
+    w[0].path = "hosted_page.url";
+    w[1].path = "api_error_code";
+    w[2].path = "message";
+    w[3].path = "hosted_page.id";
+    w[4].path = "hosted_page.embed";
+    w[5].path = "hosted_page.expires_at";
+
+    err = parse(DOC("{\"hosted_page\":{\"id\":\"hp_1\",\"type\":\"pre_cancel\","
+                    "\"url\":\"https://a.example.com/p/hp_1/\","
+                    "\"state\":\"created\",\"embed\":false,"
+                    "\"created_at\":1700000000,\"expires_at\":1700003600,"
+                    "\"object\":\"hosted_page\"}}"),
+                w, 6, &off, &scratch);
+    tap_ok(err == NULL && is_str(&w[0], "https://a.example.com/p/hp_1/", 29)
+           && w[1].type == NGX_HTTP_PRECANCEL_JSON_ABSENT
+           && w[2].type == NGX_HTTP_PRECANCEL_JSON_ABSENT
+           && is_str(&w[3], "hp_1", 4)
+           && w[4].type == NGX_HTTP_PRECANCEL_JSON_FALSE
+           && is_num(&w[5], "1700003600"),
+           "reader: six wants in a Chargebee hosted page");
+    free(scratch);
+
+#undef DOC
+}
+
+
+/* duplicates on wanted paths, at each depth of the path */
+
+static void
+test_reader_duplicates(void)
+{
+    char            name[160];
+    size_t          i, n, off;
+    want_t          w[4];
+    const char     *err;
+    unsigned char  *scratch;
+
+    static const char  dup[] = "duplicate member";
+
+    static const dup_doc_t  docs[] = {
+        { "{\"a\":{\"b\":{\"c\":1,\"c\":2}}}", { "a.b.c", "x" }, dup, 17,
+          "at depth 3, the wanted member" },
+        { "{\"a\":{\"b\":{\"c\":1},\"b\":{}}}", { "a.b.c", "x" }, dup, 18,
+          "at depth 2, after the wanted member" },
+        { "{\"a\":{\"b\":{\"c\":1}},\"a\":1}", { "a.b.c", "x" }, dup, 19,
+          "at depth 1, after the wanted member" },
+        { "{\"a\":{\"b\":{\"d\":1}},\"a\":{}}", { "a.b.c", "x" }, dup, 19,
+          "at depth 1, the wanted member absent" },
+        { "{\"a\":{\"b\":1,\"b\":2}}", { "a.b.c", "x" }, dup, 12,
+          "at depth 2, a scalar where the path goes on" },
+        { "{\"a\":{\"x\":{\"c\":1},\"x\":{\"c\":2}}}", { "a.b.c", "x" }, NULL,
+          0, "none: a repeated member off the path" },
+        { "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}", { "a.b", "a.c" }, dup, 18,
+          "a.b repeated after a.c" },
+        { "{\"a\":{\"c\":1},\"a\":{\"b\":2}}", { "a.b", "a.c" }, dup, 13,
+          "a repeated: a.c found in the first, a.b in the second" },
+        { "{\"a\":{\"b\":{},\"c\":{}},\"b\":{\"a\":1,\"a\":2}}",
+          { "a.b", "a.c", "b.a", "c" }, dup, 32, "b.a repeated, four wants" },
+        { "{\"a\":{\"b\":{},\"c\":{}},\"b\":{\"a\":1,\"c\":2}}",
+          { "a.b", "a.c", "b.a", "b.c" }, NULL, 0,
+          "none: four wants, each once" },
+        { "{\"a\":1,\"a\":2}", { "a", "a" }, dup, 7,
+          "two wants of one path" },
+    };
+
+    for (i = 0; i < NELTS(docs); i++) {
+        for (n = 0; n < 4 && docs[i].paths[n]; n++) {
+            w[n].path = docs[i].paths[n];
+        }
+
+        off = (size_t) -1;
+
+        err = parse(docs[i].doc, strlen(docs[i].doc), w, n, &off, &scratch);
+        free(scratch);
+
+        snprintf(name, sizeof(name), "reader duplicates: %s", docs[i].name);
+
+        if (!tap_ok(docs[i].err
+                    ? (err != NULL && strcmp(err, docs[i].err) == 0
+                       && off == docs[i].off)
+                    : err == NULL,
+                    name))
+        {
+            printf("# got \"%s\" at %zu\n", err ? err : "(success)", off);
+        }
+    }
+}
+
+
+/*
+ * More wants than a level holds as bits: the wants past the 64th are
+ * matched by their paths' first names as the others are.
+ */
+
+static void
+test_reader_many_wants(void)
+{
+    char            filler[64][16];
+    size_t          i, off;
+    want_t          w[70];
+    const char     *err;
+    unsigned char  *scratch;
+
+#define DOC(s)  s, sizeof(s) - 1
+
+    for (i = 0; i < 64; i++) {
+        snprintf(filler[i], sizeof(filler[i]), "f%zu.x", i);
+        w[i].path = filler[i];
+    }
+
+    w[1].path = "a.b";
+    w[64].path = "a.b";
+    w[65].path = "a.c";
+    w[66].path = "a";
+    w[67].path = "a.b.c";
+    w[68].path = "f1.x";
+    w[69].path = "c";
+
+    err = parse(DOC("{\"f1\":{\"x\":\"f\"},\"a\":{\"b\":1,\"c\":\"s\"},"
+                    "\"c\":{\"a\":{\"b\":2}}}"),
+                w, 70, &off, &scratch);
+    tap_ok(err == NULL && is_num(&w[1], "1") && is_num(&w[64], "1")
+           && is_str(&w[65], "s", 1)
+           && w[66].type == NGX_HTTP_PRECANCEL_JSON_OBJECT
+           && w[67].type == NGX_HTTP_PRECANCEL_JSON_ABSENT
+           && is_str(&w[68], "f", 1)
+           && w[69].type == NGX_HTTP_PRECANCEL_JSON_OBJECT
+           && w[0].type == NGX_HTTP_PRECANCEL_JSON_ABSENT,
+           "reader: 70 wants, those past the 64th found as the others");
+    free(scratch);
+
+    w[1].path = "f1.x";
+
+    err = parse(DOC("{\"a\":{\"b\":1},\"a\":2}"), w, 70, &off, &scratch);
+    tap_ok(err != NULL && strcmp(err, "duplicate member") == 0 && off == 13,
+           "reader: 70 wants, a duplicate on the path of the 65th");
+    free(scratch);
+
+    err = parse(DOC("{\"a\":{\"c\":1,\"c\":2}}"), w, 70, &off, &scratch);
+    tap_ok(err != NULL && strcmp(err, "duplicate member") == 0 && off == 12,
+           "reader: 70 wants, a duplicate of the 66th's member");
+    free(scratch);
+
+#undef DOC
 }
 
 
