@@ -688,6 +688,19 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
 
     ngx_http_precancel_json_flat_build(flat, nodes);
 
+    /*
+     * the directives keep paths apart and off app_id and timestamp, so
+     * each field and the timestamp is a slot of its own
+     */
+
+    if (flat->nslots != nfields + 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "precancel body template has %uz slots for "
+                           "%ui fields and the timestamp", flat->nslots,
+                           nfields);
+        return NGX_CONF_ERROR;
+    }
+
     for (slot = 0; slot < flat->nslots; slot++) {
         if (flat->node[slot] == leaf[nfields + 1]) {
             rcf->timestamp_slot = slot;
