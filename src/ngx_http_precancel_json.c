@@ -32,15 +32,6 @@
  * reads one, and a bit field costs a mask each time.
  */
 
-/* a template being flattened: its root, and what is known of its slots */
-typedef struct {
-    const ngx_http_precancel_json_node_t  *root;
-    unsigned char                         *text;
-    ngx_http_precancel_json_flat_t        *flat;    /* NULL: only counted */
-    size_t                                 n;
-} ngx_http_precancel_json_slots_t;
-
-
 typedef struct {
     uint64_t              wants;
     const char           *path;
@@ -48,6 +39,14 @@ typedef struct {
     unsigned char         object;
     unsigned char         onpath;
 } ngx_http_precancel_json_level_t;
+
+
+/* a template being flattened: its root, and its slots found so far */
+typedef struct {
+    const ngx_http_precancel_json_node_t  *root;
+    ngx_http_precancel_json_flat_t        *flat;    /* NULL: only counted */
+    size_t                                 n;
+} ngx_http_precancel_json_slots_t;
 
 
 /* what the reader's next step reads */
@@ -224,7 +223,6 @@ ngx_http_precancel_json_flat_size(const ngx_http_precancel_json_node_t *root,
     ngx_http_precancel_json_slots_t  slots;
 
     slots.root = root;
-    slots.text = NULL;
     slots.flat = NULL;
     slots.n = 0;
 
@@ -240,7 +238,6 @@ ngx_http_precancel_json_flat_build(ngx_http_precancel_json_flat_t *flat,
     ngx_http_precancel_json_slots_t  slots;
 
     slots.root = root;
-    slots.text = flat->text;
     slots.flat = flat;
     slots.n = 0;
 
@@ -411,7 +408,7 @@ ngx_http_precancel_json_object_write(unsigned char *dst,
         } else if (c->value == NULL) {
             /* a slot: its value goes between the quotes */
             *dst++ = '"';
-            slots->flat->at[slots->n] = (size_t) (dst - slots->text);
+            slots->flat->at[slots->n] = (size_t) (dst - slots->flat->text);
             slots->flat->node[slots->n] = (size_t) (c - slots->root);
             slots->n++;
             *dst++ = '"';
