@@ -8,8 +8,9 @@
  * precancel_provider and those of every flow), its variables,
  * create/merge, its series in the metrics zone and their counting (the
  * zone and the endpoint are ngx_http_precancel_metrics.c's), and what
- * the providers' modules call to register and to check a location.  The flow is in ngx_http_precancel_request.c; each
- * provider is a module of its own in ngx_http_precancel_<provider>.c
+ * the providers' modules call to register and to check a location.
+ * The flow is in ngx_http_precancel_request.c; each provider is a
+ * module of its own in ngx_http_precancel_<provider>.c
  * (docs/providers.md), and the pieces that know nothing of requests are
  * apart: the JSON body writer and reply reader
  * (ngx_http_precancel_json.c), the signer (ngx_edge_hmac.c),
