@@ -27,8 +27,7 @@ typedef struct {
     ngx_str_t                        path;
     ngx_http_precancel_json_path_t   names;      /* into path.data */
     ngx_http_complex_value_t         value;
-    ngx_uint_t                       node;       /* its leaf in the tree */
-    ngx_uint_t                       slot;       /* and in flat */
+    ngx_uint_t                       slot;       /* its value's in flat */
 } ngx_http_precancel_field_t;
 
 
@@ -609,7 +608,8 @@ ngx_http_precancel_retention_init(ngx_conf_t *cf,
 /*
  * Lays the body out once per location: the root's children are app_id,
  * the fields (paths sharing a prefix share one object) and timestamp,
- * in that order (ngx_http_precancel_json_tree_build()).
+ * in that order (ngx_http_precancel_json_tree_build()); then flattens
+ * it, and gives each field and the timestamp its slot.
  */
 
 static char *
@@ -667,10 +667,6 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
     nodes[leaf[0]].value = rcf->app_id.data;
     nodes[leaf[0]].value_len = rcf->app_id.len;
 
-    for (i = 0; i < nfields; i++) {
-        field[i].node = leaf[i + 1];
-    }
-
     rcf->nodes = nodes;
     rcf->nnodes = n;
 
@@ -707,7 +703,7 @@ ngx_http_precancel_build_tree(ngx_conf_t *cf,
         }
 
         for (i = 0; i < nfields; i++) {
-            if (flat->node[slot] == field[i].node) {
+            if (flat->node[slot] == leaf[i + 1]) {
                 field[i].slot = slot;
             }
         }
