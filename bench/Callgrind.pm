@@ -17,7 +17,7 @@ sub parse {
     my ($file) = @_;
     open(my $f, '<', $file) or die "$file: $!";
     my (%names, %excl, %arc, %calls, %fn_ob);
-    my ($ob, $fl, $fn, $cob, $cfl, $cfn, $total) = ('', '', '');
+    my ($ob, $fl, $fn, $cob, $cfn, $cfl, $total) = ('', '', '', '', '');
     my ($in_call, $ncalls) = (0, 0);
     my $cur;
     my $name = sub {
@@ -48,11 +48,13 @@ sub parse {
             my @t = split ' ', $l;
             my $c = $t[1] // 0;
             if ($in_call) {
-                my $callee = defined $cob && $cob ne '' ? "$cob\t$cfl\t$cfn" : undef;
-                $callee //= "$ob\t$cfl\t$cfn";
+                # a call line without cob= or cfi=/cfl= names a callee
+                # in the caller's object or file (callgrind's format)
+                my $file = $cfl // $fl;
+                my $callee = $cob ne '' ? "$cob\t$file\t$cfn" : "$ob\t$file\t$cfn";
                 $arc{$cur}{$callee} += $c;
                 $calls{$cur}{$callee} += $ncalls;
-                ($cob, $cfl, $cfn, $in_call) = ('', $fl, '', 0);
+                ($cob, $cfl, $cfn, $in_call) = ('', undef, '', 0);
             } else {
                 $excl{$cur} += $c;
             }
