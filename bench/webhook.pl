@@ -686,10 +686,14 @@ sub run_pair {
     return \%r;
 }
 
-# OpenSSL's SHA-256 time for a body of this size, in microseconds
+# OpenSSL's SHA-256 time for a body of this size, in microseconds, on
+# the fronts' CPU (PIN), before any load: for one second unpinned it
+# read 593 to 713 us a MiB from run to run on this VM, which moved the
+# 1 MiB target's ratio by a fifth; three seconds pinned read 596-617
 sub sha256_us {
     my ($size) = @_;
-    my $out = `openssl speed -evp sha256 -bytes $size -seconds 1 2>/dev/null`;
+    my $cmd = join ' ', pin_cmd('front'), "openssl speed -evp sha256 -bytes $size -seconds 3";
+    my $out = `$cmd 2>/dev/null`;
     my ($kps) = $out =~ /^sha256\s+([\d.]+)k\s*$/m;
     fail("openssl speed -evp sha256 -bytes $size gave nothing usable") unless $kps;
     return $size / ($kps * 1000) * 1e6;
