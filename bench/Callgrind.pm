@@ -17,7 +17,8 @@ sub parse {
     my ($file) = @_;
     open(my $f, '<', $file) or die "$file: $!";
     my (%names, %excl, %arc, %calls, %fn_ob);
-    my ($ob, $fl, $fn, $cob, $cfn, $cfl, $total) = ('', '', '', '', '');
+    my ($ob, $fl, $fn, $cob, $cfn) = ('') x 5;
+    my ($cfl, $total);          # undef: no cfi=/cfl=, no summary line yet
     my ($in_call, $ncalls) = (0, 0);
     my $cur;
     my $name = sub {
@@ -51,7 +52,7 @@ sub parse {
                 # a call line without cob= or cfi=/cfl= names a callee
                 # in the caller's object or file (callgrind's format)
                 my $file = $cfl // $fl;
-                my $callee = $cob ne '' ? "$cob\t$file\t$cfn" : "$ob\t$file\t$cfn";
+                my $callee = ($cob ne '' ? $cob : $ob) . "\t$file\t$cfn";
                 $arc{$cur}{$callee} += $c;
                 $calls{$cur}{$callee} += $ncalls;
                 ($cob, $cfl, $cfn, $in_call) = ('', undef, '', 0);
