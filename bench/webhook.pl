@@ -689,7 +689,7 @@ sub run_pair {
 # OpenSSL's SHA-256 time for a body of this size, in microseconds, on
 # the fronts' CPU (PIN), before any load: for one second unpinned it
 # read 593 to 713 us a MiB from run to run on this VM, which moved the
-# 1 MiB target's ratio by a fifth; three seconds pinned read 596-617
+# 1 MiB target's ratio by a fifth; three seconds pinned read 596-640
 sub sha256_us {
     my ($size) = @_;
     my $cmd = join ' ', pin_cmd('front'), "openssl speed -evp sha256 -bytes $size -seconds 3";
